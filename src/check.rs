@@ -1,0 +1,179 @@
+//! The typed check: every rendered object is read into its Kubernetes type (k8s-openapi; a
+//! local type for Koperator's KafkaUser) and written back. A field the type does not know
+//! would be silently dropped by the API server or the operator, so it is an error here.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::{apps, autoscaling, core, policy};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::diagnostics::Diagnostic;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub message: String,
+    pub help: String,
+}
+
+/// Reads `value` as `T` and writes it back; fails on a wrong type or a field `T` would drop.
+pub fn roundtrip<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Value, Problem> {
+    let typed: T = serde_path_to_error::deserialize(value.clone()).map_err(|e| Problem {
+        message: if e.path().to_string() == "." {
+            e.inner().to_string()
+        } else {
+            format!("at `{}`: {}", e.path(), e.inner())
+        },
+        help: "check the value against the Kubernetes API reference for this field".to_string(),
+    })?;
+    let back = serde_json::to_value(&typed).map_err(|e| Problem {
+        message: e.to_string(),
+        help: String::new(),
+    })?;
+    if let Some(path) = first_dropped(value, &back, String::new()) {
+        let field = path.rsplit('.').next().unwrap_or(&path).to_string();
+        return Err(Problem {
+            message: format!("`{path}` is not a field of this Kubernetes type"),
+            help: format!("check the spelling of `{field}` (field names are camelCase, e.g. `nodeAffinity`)"),
+        });
+    }
+    Ok(back)
+}
+
+fn first_dropped(original: &Value, back: &Value, path: String) -> Option<String> {
+    match (original, back) {
+        (Value::Object(o), Value::Object(b)) => o.iter().find_map(|(k, v)| {
+            let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            match b.get(k) {
+                None if v.is_null() => None,
+                None => Some(p),
+                Some(bv) => first_dropped(v, bv, p),
+            }
+        }),
+        (Value::Array(o), Value::Array(b)) => o
+            .iter()
+            .zip(b)
+            .enumerate()
+            .find_map(|(i, (v, bv))| first_dropped(v, bv, format!("{path}[{i}]"))),
+        (Value::Object(_), _) => Some(path),
+        _ => None,
+    }
+}
+
+/// Koperator's KafkaUser (kafka.banzaicloud.io/v1alpha1), the fields of its CRD schema.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KafkaUser {
+    api_version: String,
+    kind: String,
+    metadata: ObjectMeta,
+    spec: KafkaUserSpec,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct KafkaUserSpec {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annotations: Option<BTreeMap<String, String>>,
+    cluster_ref: ClusterRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    create_cert: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dns_names: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expiration_seconds: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    include_jks: Option<bool>,
+    secret_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    topic_grants: Option<Vec<TopicGrant>>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct ClusterRef {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    namespace: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TopicGrant {
+    access_type: AccessType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pattern_type: Option<PatternType>,
+    topic_name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum AccessType {
+    Read,
+    Write,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum PatternType {
+    Literal,
+    Match,
+    Prefixed,
+    Any,
+}
+
+/// Checks one rendered object by its apiVersion and kind.
+pub fn check_object(object: &Value) -> Result<Value, Diagnostic> {
+    let api_version = object.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
+    let result = match (api_version, kind) {
+        ("v1", "ServiceAccount") => roundtrip::<core::v1::ServiceAccount>(object),
+        ("v1", "ConfigMap") => roundtrip::<core::v1::ConfigMap>(object),
+        ("v1", "Secret") => roundtrip::<core::v1::Secret>(object),
+        ("v1", "Service") => roundtrip::<core::v1::Service>(object),
+        ("apps/v1", "Deployment") => roundtrip::<apps::v1::Deployment>(object),
+        ("autoscaling/v2", "HorizontalPodAutoscaler") => roundtrip::<autoscaling::v2::HorizontalPodAutoscaler>(object),
+        ("policy/v1", "PodDisruptionBudget") => roundtrip::<policy::v1::PodDisruptionBudget>(object),
+        ("kafka.banzaicloud.io/v1alpha1", "KafkaUser") => roundtrip::<KafkaUser>(object),
+        _ => Err(Problem {
+            message: format!("no typed check for {api_version} {kind}"),
+            help: String::new(),
+        }),
+    };
+    result.map_err(|p| {
+        Diagnostic::error(format!("internal error: the rendered {kind} does not pass the typed check: {}", p.message))
+            .help("this is a bug in mm2gen's templates; please report it with the descriptor")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_fields_are_reported_with_their_path() {
+        let affinity = json!({"nodeAfinity": {}});
+        let err = roundtrip::<core::v1::Affinity>(&affinity).unwrap_err();
+        assert_eq!(err.message, "`nodeAfinity` is not a field of this Kubernetes type");
+        let toleration = json!([{"key": "a", "efect": "NoSchedule"}]);
+        let err = roundtrip::<Vec<core::v1::Toleration>>(&toleration).unwrap_err();
+        assert!(err.message.contains("[0].efect"), "{}", err.message);
+    }
+
+    #[test]
+    fn wrong_types_are_reported_with_their_path() {
+        let r = json!({"limits": {"memory": ["1Gi"]}});
+        let err = roundtrip::<core::v1::ResourceRequirements>(&r).unwrap_err();
+        assert!(err.message.starts_with("at `limits.memory`"), "{}", err.message);
+    }
+
+    #[test]
+    fn kafka_user_grants_are_checked() {
+        let user = json!({"apiVersion": "kafka.banzaicloud.io/v1alpha1", "kind": "KafkaUser",
+            "metadata": {"name": "u"}, "spec": {"clusterRef": {"name": "kafka"}, "secretName": "s",
+            "topicGrants": [{"topicName": "t", "accessType": "admin"}]}});
+        assert!(check_object(&user).is_err());
+    }
+}

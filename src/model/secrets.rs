@@ -1,0 +1,312 @@
+//! The secrets plan: which client settings of which cluster come from which Secret key, and
+//! how mm2.properties refers to them without holding them.
+//!
+//! Stores are files in a Secret mounted read-only at `/etc/mirrormaker2/secrets/<alias>`;
+//! `*.location` keys point there. Passwords and JAAS configs are read at start-up by Kafka's
+//! `DirectoryConfigProvider` (`${secrets:<dir>:<key>}`), restricted with `allowed.paths`, so
+//! the ConfigMap never holds a secret. A literal secret in the descriptor is refused: it would
+//! otherwise sit in Git and in a ConfigMap readable by anyone who can read the namespace.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::descriptor::{Credentials, Located};
+use crate::diagnostics::{Collector, Diagnostic};
+use crate::properties::Entry;
+
+use super::UserProperties;
+
+pub const SECRETS_ROOT: &str = "/etc/mirrormaker2/secrets";
+pub const PROVIDER_NAME: &str = "secrets";
+pub const PROVIDER_CLASS: &str = "org.apache.kafka.common.config.provider.DirectoryConfigProvider";
+
+/// Client setting suffixes that name secret material, and the Secret key each defaults to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SecretSetting {
+    TruststoreLocation,
+    TruststorePassword,
+    KeystoreLocation,
+    KeystorePassword,
+    KeyPassword,
+    JaasConfig,
+}
+
+impl SecretSetting {
+    pub const ALL: [SecretSetting; 6] = [
+        SecretSetting::TruststoreLocation,
+        SecretSetting::TruststorePassword,
+        SecretSetting::KeystoreLocation,
+        SecretSetting::KeystorePassword,
+        SecretSetting::KeyPassword,
+        SecretSetting::JaasConfig,
+    ];
+
+    pub fn config_key(self) -> &'static str {
+        match self {
+            SecretSetting::TruststoreLocation => "ssl.truststore.location",
+            SecretSetting::TruststorePassword => "ssl.truststore.password",
+            SecretSetting::KeystoreLocation => "ssl.keystore.location",
+            SecretSetting::KeystorePassword => "ssl.keystore.password",
+            SecretSetting::KeyPassword => "ssl.key.password",
+            SecretSetting::JaasConfig => "sasl.jaas.config",
+        }
+    }
+
+    pub fn default_secret_key(self) -> &'static str {
+        match self {
+            SecretSetting::TruststoreLocation => "truststore.jks",
+            SecretSetting::TruststorePassword => "truststore.password",
+            SecretSetting::KeystoreLocation => "keystore.jks",
+            SecretSetting::KeystorePassword => "keystore.password",
+            SecretSetting::KeyPassword => "key.password",
+            SecretSetting::JaasConfig => "sasl.jaas.config",
+        }
+    }
+
+    /// The descriptor field that renames this key (`tls.truststoreKey`, ...).
+    pub fn extension_field(self) -> &'static str {
+        match self {
+            SecretSetting::TruststoreLocation => "tls.truststoreKey",
+            SecretSetting::TruststorePassword => "tls.truststorePasswordKey",
+            SecretSetting::KeystoreLocation => "tls.keystoreKey",
+            SecretSetting::KeystorePassword => "tls.keystorePasswordKey",
+            SecretSetting::KeyPassword => "tls.keyPasswordKey",
+            SecretSetting::JaasConfig => "sasl.jaasConfigKey",
+        }
+    }
+
+    fn is_file(self) -> bool {
+        matches!(self, SecretSetting::TruststoreLocation | SecretSetting::KeystoreLocation)
+    }
+
+    fn is_sasl(self) -> bool {
+        self == SecretSetting::JaasConfig
+    }
+}
+
+/// Client setting suffixes that hold secret material inline and are always refused.
+const INLINE_SECRET_SUFFIXES: &[&str] = &["ssl.keystore.key", "ssl.keystore.certificate.chain"];
+
+/// Scopes under which MirrorMaker2 reads client settings of one cluster.
+const CLIENT_SCOPES: &[&str] = &["", "consumer.", "producer.", "admin."];
+
+/// One cluster's Secret references, as the descriptor and flags decided them.
+#[derive(Debug, Clone)]
+pub struct ClusterSecrets {
+    pub alias: String,
+    pub tls_secret: String,
+    pub sasl_secret: String,
+    pub keys: BTreeMap<SecretSetting, String>,
+}
+
+impl ClusterSecrets {
+    pub fn new(alias: &str, default_secret: String, credentials: &Credentials) -> ClusterSecrets {
+        let pick = |v: &Option<Located<String>>, d: &str| v.as_ref().map_or(d.to_string(), |l| l.value.clone());
+        let tls = credentials.tls.clone().unwrap_or_default();
+        let sasl = credentials.sasl.clone().unwrap_or_default();
+        let mut keys = BTreeMap::new();
+        for s in SecretSetting::ALL {
+            let custom = match s {
+                SecretSetting::TruststoreLocation => &tls.truststore_key,
+                SecretSetting::TruststorePassword => &tls.truststore_password_key,
+                SecretSetting::KeystoreLocation => &tls.keystore_key,
+                SecretSetting::KeystorePassword => &tls.keystore_password_key,
+                SecretSetting::KeyPassword => &tls.key_password_key,
+                SecretSetting::JaasConfig => &sasl.jaas_config_key,
+            };
+            keys.insert(s, pick(custom, s.default_secret_key()));
+        }
+        ClusterSecrets {
+            alias: alias.to_string(),
+            tls_secret: pick(&tls.secret_name, &default_secret),
+            sasl_secret: pick(&sasl.secret_name, &default_secret),
+            keys,
+        }
+    }
+
+    pub fn mount_dir(&self) -> String {
+        format!("{SECRETS_ROOT}/{}", self.alias)
+    }
+
+    fn secret_for(&self, s: SecretSetting) -> &str {
+        if s.is_sasl() {
+            &self.sasl_secret
+        } else {
+            &self.tls_secret
+        }
+    }
+}
+
+/// A volume that projects the used keys of a cluster's Secret(s) into its mount directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretVolume {
+    pub alias: String,
+    pub volume_name: String,
+    pub mount_path: String,
+    /// Secret name -> keys used from it.
+    pub sources: BTreeMap<String, BTreeSet<String>>,
+}
+
+#[derive(Debug, Default)]
+pub struct SecretsPlan {
+    /// User lines (by first line) whose value mm2gen rewrites.
+    pub replacements: BTreeMap<usize, (Entry, String)>,
+    pub volumes: Vec<SecretVolume>,
+    /// Whether any value references the `secrets` config provider.
+    pub uses_provider: bool,
+}
+
+pub fn is_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    v.len() >= 2 && v.starts_with('{') && v.ends_with('}') && !v.contains("${")
+}
+
+/// Builds the plan for every cluster from the user's properties.
+pub fn plan(props: &UserProperties, clusters: &[ClusterSecrets], diags: &mut Collector) -> SecretsPlan {
+    let mut plan = SecretsPlan::default();
+    let mut used: BTreeMap<&str, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for entry in &props.entries {
+        let Some((cluster, setting)) = classify(&entry.key, clusters, props, entry, diags) else {
+            continue;
+        };
+        let dir = cluster.mount_dir();
+        let key = &cluster.keys[&setting];
+        let value = entry.value.trim();
+        let wanted = if setting.is_file() {
+            format!("{dir}/{key}")
+        } else {
+            format!("${{{PROVIDER_NAME}:{dir}:{key}}}")
+        };
+        if is_placeholder(value) {
+            plan.replacements.insert(entry.first_line, (entry.clone(), wanted));
+        } else if value.starts_with("${") || value.is_empty() {
+            // The user's own config provider reference (or nothing): theirs to keep.
+            continue;
+        } else if setting.is_file() {
+            match value.strip_prefix(&format!("{dir}/")) {
+                Some(file) if !file.contains('/') => {
+                    used.entry(cluster.alias.as_str())
+                        .or_default()
+                        .entry(cluster.secret_for(setting).to_string())
+                        .or_default()
+                        .insert(file.to_string());
+                }
+                _ => diags.push(
+                    props
+                        .diag_at_value(entry, Diagnostic::error(format!(
+                            "`{}` points at `{value}`, a path that does not exist in the MirrorMaker2 pod",
+                            entry.key
+                        )))
+                        .label("outside the mounted Secret")
+                        .help(format!(
+                            "mm2gen mounts the stores of `{}` from Secret `{}` at {dir}; put the file in that Secret under key `{key}` and write `{{{}}}` (or `{wanted}`) as the value",
+                            cluster.alias,
+                            cluster.secret_for(setting),
+                            setting.config_key().replace('.', " "),
+                        )),
+                ),
+            }
+            continue;
+        } else {
+            diags.push(
+                props
+                    .diag_at_value(entry, Diagnostic::error(format!(
+                        "`{}` holds a literal secret; mm2gen never writes secrets into the ConfigMap",
+                        entry.key
+                    )))
+                    .label("literal secret value")
+                    .help(format!(
+                        "put it in Secret `{}` under key `{key}` (rename with `{}` on the cluster entry) and write a placeholder such as `{{{}}}` as the value: mm2gen reads it through Kafka's DirectoryConfigProvider",
+                        cluster.secret_for(setting),
+                        setting.extension_field(),
+                        setting.config_key().replace('.', " "),
+                    )),
+            );
+            continue;
+        }
+        if !setting.is_file() {
+            plan.uses_provider = true;
+        }
+        used.entry(cluster.alias.as_str())
+            .or_default()
+            .entry(cluster.secret_for(setting).to_string())
+            .or_default()
+            .insert(key.clone());
+    }
+    for cluster in clusters {
+        if let Some(sources) = used.remove(cluster.alias.as_str()) {
+            plan.volumes.push(SecretVolume {
+                alias: cluster.alias.clone(),
+                volume_name: format!("secrets-{}", super::dns_label(&cluster.alias, 50)),
+                mount_path: cluster.mount_dir(),
+                sources,
+            });
+        }
+    }
+    plan
+}
+
+/// Which cluster and secret setting a user key is, if it is one. Reports keys that are secret
+/// material in a scope mm2gen cannot mount for (top level) and inline key material.
+fn classify<'c>(
+    key: &str,
+    clusters: &'c [ClusterSecrets],
+    props: &UserProperties,
+    entry: &Entry,
+    diags: &mut Collector,
+) -> Option<(&'c ClusterSecrets, SecretSetting)> {
+    let cluster = clusters
+        .iter()
+        .filter(|c| key.starts_with(&format!("{}.", c.alias)))
+        .max_by_key(|c| c.alias.len());
+    let rest = match cluster {
+        Some(c) => &key[c.alias.len() + 1..],
+        None => key,
+    };
+    let client_key = CLIENT_SCOPES.iter().find_map(|scope| rest.strip_prefix(scope).filter(|_| !scope.is_empty() || !rest.contains("->")).map(|k| (scope, k)));
+    let (_, client_key) = client_key?;
+    if INLINE_SECRET_SUFFIXES.contains(&client_key) && !entry.value.trim().starts_with("${") && !entry.value.trim().is_empty() {
+        diags.push(
+            props
+                .diag_at_value(entry, Diagnostic::error(format!("`{key}` holds key material inline; it would end up in the ConfigMap")))
+                .label("inline key material")
+                .help("put the PEM files in the cluster's Secret and use `ssl.keystore.type=PEM` with `ssl.keystore.location` pointing at a placeholder, which mm2gen fills"),
+        );
+        return None;
+    }
+    let setting = SecretSetting::ALL.into_iter().find(|s| s.config_key() == client_key)?;
+    match cluster {
+        Some(c) => Some((c, setting)),
+        None => {
+            if key.contains("->") {
+                return None;
+            }
+            let v = entry.value.trim();
+            if is_placeholder(v) || (!v.is_empty() && !v.starts_with("${") && !setting.is_file()) {
+                diags.push(
+                    props
+                        .diag_at_key(entry, Diagnostic::error(format!(
+                            "`{key}` applies to every cluster, so mm2gen cannot tell whose Secret holds it"
+                        )))
+                        .label("no cluster alias")
+                        .help(format!(
+                            "prefix it with the alias of the cluster it belongs to, e.g. `<alias>.{key}`"
+                        )),
+                );
+            }
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_the_guides_braces() {
+        assert!(is_placeholder("{truststore password}"));
+        assert!(is_placeholder(" {x} "));
+        assert!(!is_placeholder("${secrets:/d:k}"));
+        assert!(!is_placeholder("changeit"));
+    }
+}

@@ -1,0 +1,203 @@
+//! mm2.properties: reading the user's part and composing the whole file.
+//!
+//! The file has two parts, as in the vendor tool: a section mm2gen maintains (cluster aliases,
+//! bootstrap servers, the config provider for mounted secrets) and the user's
+//! `mirrorMaker2Properties`, kept verbatim (comments, order, spacing). The user part is parsed
+//! with a real Java properties parser, because MirrorMaker2 reads the file with
+//! `java.util.Properties`: continuations, `:`/whitespace separators and escapes must be
+//! understood the same way to validate what MirrorMaker2 will see.
+
+use std::collections::BTreeMap;
+
+use java_properties::{LineContent, PropertiesIter};
+
+/// One key/value of the user's properties, with the lines it spans (1-based, inclusive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub key: String,
+    pub value: String,
+    pub first_line: usize,
+    pub last_line: usize,
+    /// Column (0-based) where the key starts on its first line.
+    pub key_col: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Parses Java properties text into its entries, in file order.
+pub fn parse(text: &str) -> Result<Vec<Entry>, ParseError> {
+    let physical: Vec<&str> = text.split('\n').collect();
+    let mut entries = Vec::new();
+    for line in PropertiesIter::new(text.as_bytes()) {
+        let line = line.map_err(|e| ParseError {
+            line: e.line_number().unwrap_or(1),
+            message: e.to_string(),
+        })?;
+        let first_line = line.line_number();
+        if let LineContent::KVPair(key, value) = line.consume_content() {
+            let raw = physical.get(first_line - 1).copied().unwrap_or("");
+            let key_col = raw.chars().take_while(|c| c.is_whitespace()).count();
+            entries.push(Entry {
+                key,
+                value,
+                first_line,
+                last_line: logical_line_end(&physical, first_line),
+                key_col,
+            });
+        }
+    }
+    if let Some((index, line)) = physical
+        .iter()
+        .enumerate()
+        .find(|(_, l)| !is_comment(l) && !l.is_ascii())
+    {
+        return Err(ParseError {
+            line: index + 1,
+            message: format!(
+                "non-ASCII character in `{}`: MirrorMaker2 reads mm2.properties as ISO-8859-1, so it would see other characters",
+                line.trim()
+            ),
+        });
+    }
+    Ok(entries)
+}
+
+fn is_comment(line: &str) -> bool {
+    let t = line.trim_start();
+    t.is_empty() || t.starts_with('#') || t.starts_with('!')
+}
+
+/// A logical line continues while its physical line ends in an odd number of backslashes.
+fn logical_line_end(physical: &[&str], first_line: usize) -> usize {
+    let mut n = first_line;
+    while let Some(line) = physical.get(n - 1) {
+        let trailing = line.trim_end_matches('\r').chars().rev().take_while(|c| *c == '\\').count();
+        if trailing % 2 == 1 && n < physical.len() {
+            n += 1;
+        } else {
+            break;
+        }
+    }
+    n
+}
+
+/// Escapes a value so `java.util.Properties` reads it back unchanged.
+pub fn escape_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for (i, c) in value.chars().enumerate() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{c}' => out.push_str("\\f"),
+            ' ' if i == 0 => out.push_str("\\ "),
+            c if !c.is_ascii() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The mm2.properties text MirrorMaker2 runs with.
+///
+/// `maintained` lines come first, under a header; then the user's text verbatim, except that
+/// the logical lines listed in `replacements` (by first line) are replaced by `key=value`.
+pub fn compose(
+    maintained: &[(String, String)],
+    maintained_comments: &[String],
+    user_text: &str,
+    replacements: &BTreeMap<usize, (Entry, String)>,
+) -> String {
+    let mut out = String::new();
+    out.push_str("# maintained by mm2gen from the descriptor: edit the descriptor, not these lines\n");
+    for comment in maintained_comments {
+        out.push_str("# ");
+        out.push_str(comment);
+        out.push('\n');
+    }
+    for (key, value) in maintained {
+        out.push_str(key);
+        out.push('=');
+        out.push_str(&escape_value(value));
+        out.push('\n');
+    }
+    out.push_str("# user provided mm2 settings\n");
+    let lines: Vec<&str> = user_text.split('\n').collect();
+    let mut n = 1;
+    while n <= lines.len() {
+        if let Some((entry, value)) = replacements.get(&n) {
+            let indent: String = lines[n - 1].chars().take_while(|c| c.is_whitespace()).collect();
+            out.push_str(&indent);
+            out.push_str(&entry.key);
+            out.push('=');
+            out.push_str(&escape_value(value));
+            out.push('\n');
+            n = entry.last_line + 1;
+            continue;
+        }
+        out.push_str(lines[n - 1]);
+        out.push('\n');
+        n += 1;
+    }
+    // A block scalar may end with a newline; never emit a trailing blank line for it.
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_separators_continuations_and_comments() {
+        let text = "# c\n! also c\na=1\nb : 2\nc 3\nd=x\\\n  y\ne\\=f=4\n";
+        let entries = parse(text).unwrap();
+        let kv: Vec<(&str, &str)> = entries.iter().map(|e| (e.key.as_str(), e.value.as_str())).collect();
+        assert_eq!(kv, vec![("a", "1"), ("b", "2"), ("c", "3"), ("d", "xy"), ("e=f", "4")]);
+        let d = &entries[3];
+        assert_eq!((d.first_line, d.last_line), (6, 7));
+    }
+
+    #[test]
+    fn refuses_non_ascii_values_but_not_comments() {
+        assert!(parse("# café\na=b\n").is_ok());
+        let err = parse("a=café\n").unwrap_err();
+        assert_eq!(err.line, 1);
+        assert!(err.message.contains("ISO-8859-1"));
+    }
+
+    #[test]
+    fn composes_maintained_section_then_user_text_verbatim() {
+        let user = "# mine\nx.y = 1\n\nz=2";
+        let out = compose(&[("clusters".into(), "a, b".into())], &[], user, &BTreeMap::new());
+        assert_eq!(
+            out,
+            "# maintained by mm2gen from the descriptor: edit the descriptor, not these lines\nclusters=a, b\n# user provided mm2 settings\n# mine\nx.y = 1\n\nz=2\n"
+        );
+    }
+
+    #[test]
+    fn replaces_a_whole_logical_line() {
+        let user = "a=1\np={pw}\\\n  more\nb=2\n";
+        let entries = parse(user).unwrap();
+        let mut r = BTreeMap::new();
+        r.insert(2, (entries[1].clone(), "${secrets:/d:pw}".to_string()));
+        let out = compose(&[], &[], user, &r);
+        assert!(out.ends_with("a=1\np=${secrets:/d:pw}\nb=2\n"), "{out}");
+    }
+
+    #[test]
+    fn escaped_values_read_back_unchanged() {
+        for v in ["plain", " leading", "back\\slash", "multi\nline", "tab\there"] {
+            let text = format!("k={}\n", escape_value(v));
+            assert_eq!(parse(&text).unwrap()[0].value, v);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+//! Rendering: the minijinja templates in templates/ (embedded at build time) place the model's
+//! values into YAML documents. Every value goes through `tojson`, so no descriptor value can add
+//! a line or a field to a manifest.
+
+use minijinja::{context, Environment, UndefinedBehavior};
+use serde_json::Value;
+
+use crate::diagnostics::{Diagnostic, Result};
+use crate::model::{Model, CONFIG_DIR, PROPERTIES_FILE};
+
+/// Templates in output order (one per kind).
+const TEMPLATES: &[(&str, &str)] = &[
+    ("serviceaccount.yaml.j2", include_str!("../templates/serviceaccount.yaml.j2")),
+    ("secret.yaml.j2", include_str!("../templates/secret.yaml.j2")),
+    ("configmap.yaml.j2", include_str!("../templates/configmap.yaml.j2")),
+    ("kafkauser.yaml.j2", include_str!("../templates/kafkauser.yaml.j2")),
+    ("service.yaml.j2", include_str!("../templates/service.yaml.j2")),
+    ("deployment.yaml.j2", include_str!("../templates/deployment.yaml.j2")),
+    ("hpa.yaml.j2", include_str!("../templates/hpa.yaml.j2")),
+    ("pdb.yaml.j2", include_str!("../templates/pdb.yaml.j2")),
+];
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_trim_blocks(true);
+    env.set_lstrip_blocks(true);
+    for (name, source) in TEMPLATES {
+        env.add_template(name, source)
+            .unwrap_or_else(|e| panic!("embedded template {name} does not parse: {e}"));
+    }
+    env
+}
+
+/// Renders every object of the model, in kind order, as JSON values.
+pub fn render(model: &Model) -> Result<Vec<Value>> {
+    let env = environment();
+    let ctx = context! {
+        model => model,
+        config_dir => CONFIG_DIR,
+        properties_file => PROPERTIES_FILE,
+    };
+    let mut objects = Vec::new();
+    for (name, _) in TEMPLATES {
+        let text = env
+            .get_template(name)
+            .and_then(|t| t.render(&ctx))
+            .map_err(|e| internal(format!("template {name} failed: {e:#}")))?;
+        for doc in text.split("\n---\n").map(str::trim).filter(|d| !d.is_empty() && *d != "---") {
+            let doc = doc.strip_prefix("---\n").unwrap_or(doc);
+            let value: Value = serde_yaml::from_str(doc).map_err(|e| internal(format!("template {name} renders invalid YAML: {e}\n{doc}")))?;
+            objects.push(value);
+        }
+    }
+    Ok(objects)
+}
+
+fn internal(message: String) -> crate::diagnostics::Error {
+    Diagnostic::error(format!("internal error: {message}"))
+        .help("this is a bug in mm2gen's templates; please report it with the descriptor")
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_embedded_template_parses() {
+        let _ = super::environment();
+    }
+}

@@ -1,0 +1,50 @@
+//! The Kafka version mm2gen targets: the default image, and the same version the end-to-end
+//! test installs from Maven Central (tests/e2e/pom.xml; a test checks they agree).
+
+/// Apache Kafka release the default image runs.
+pub const KAFKA_VERSION: &str = "4.3.1";
+/// Official Apache Kafka image (Docker Hub `apache/kafka`), pinned.
+pub const DEFAULT_IMAGE: &str = "apache/kafka:4.3.1";
+
+/// `major.minor.patch` of a version string such as `3.9.0` or `3.9.0-rc1`.
+pub fn parse(version: &str) -> Option<(u32, u32, u32)> {
+    let core = version.split(['-', '+']).next()?;
+    let mut parts = core.split('.').map(|p| p.parse::<u32>().ok());
+    let major = parts.next()??;
+    let minor = parts.next()??;
+    let patch = parts.next().flatten().unwrap_or(0);
+    Some((major, minor, patch))
+}
+
+/// The Kafka version an image runs, read from its tag: `apache/kafka:3.9.0` or the
+/// Scala-prefixed `ghcr.io/banzaicloud/kafka:2.13-3.9.0`. None when the tag does not say.
+pub fn kafka_version_of_image(image: &str) -> Option<String> {
+    let without_digest = image.split('@').next()?;
+    let last_segment = without_digest.rsplit('/').next()?;
+    let (_, tag) = last_segment.split_once(':')?;
+    let tag = match tag.split_once('-') {
+        Some((scala, rest)) if scala.starts_with("2.1") && parse(rest).is_some() => rest,
+        _ => tag,
+    };
+    parse(tag).map(|_| tag.split(['-', '+']).next().unwrap_or(tag).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_kafka_version_from_image_tags() {
+        assert_eq!(kafka_version_of_image("apache/kafka:3.9.0").as_deref(), Some("3.9.0"));
+        assert_eq!(kafka_version_of_image("ghcr.io/banzaicloud/kafka:2.13-2.8.1").as_deref(), Some("2.8.1"));
+        assert_eq!(kafka_version_of_image("registry:5000/kafka:latest"), None);
+        assert_eq!(kafka_version_of_image("apache/kafka@sha256:abc"), None);
+        assert_eq!(kafka_version_of_image(DEFAULT_IMAGE).as_deref(), Some(KAFKA_VERSION));
+    }
+
+    #[test]
+    fn compares_versions() {
+        assert!(parse("3.4.1").unwrap() < (3, 5, 0));
+        assert!(parse("3.5").unwrap() >= (3, 5, 0));
+    }
+}
