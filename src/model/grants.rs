@@ -83,7 +83,8 @@ pub fn kafka_user(
             });
         }
     };
-    // Connect's own topics (mm2-configs/-offsets/-status.<source>.internal) and offset-syncs.
+    // Connect's own topics (mm2-configs/-offsets/-status.<source>.internal) and the offset-syncs
+    // topic (`mm2-offset-syncs<sep><alias><sep>internal`) all start with `mm2-`.
     both("mm2-".to_string(), "prefixed", &mut grants);
     both("heartbeats".to_string(), "literal", &mut grants);
     for key in ["offset.storage.topic", "config.storage.topic", "status.storage.topic"] {
@@ -94,7 +95,6 @@ pub fn kafka_user(
     for flow in flows.iter().filter(|f| f.target == target_alias) {
         let policy = NamingPolicy::for_flow(&props.entries, &flow.source, &flow.target);
         both(policy.checkpoints_topic(), "literal", &mut grants);
-        both(policy.offset_syncs_topic(&policy.target_alias), "literal", &mut grants);
         let flow_key = format!("{}->{}.topics", flow.source, flow.target);
         let patterns = props
             .get(&flow_key)

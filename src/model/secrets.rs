@@ -87,7 +87,7 @@ impl SecretSetting {
 const INLINE_SECRET_SUFFIXES: &[&str] = &["ssl.keystore.key", "ssl.keystore.certificate.chain"];
 
 /// Scopes under which MirrorMaker2 reads client settings of one cluster.
-const CLIENT_SCOPES: &[&str] = &["", "consumer.", "producer.", "admin."];
+const CLIENT_SCOPES: &[&str] = &["consumer.", "producer.", "admin."];
 
 /// One cluster's Secret references, as the descriptor and flags decided them.
 #[derive(Debug, Clone)]
@@ -262,8 +262,10 @@ fn classify<'c>(
         Some(c) => &key[c.alias.len() + 1..],
         None => key,
     };
-    let client_key = CLIENT_SCOPES.iter().find_map(|scope| rest.strip_prefix(scope).filter(|_| !scope.is_empty() || !rest.contains("->")).map(|k| (scope, k)));
-    let (_, client_key) = client_key?;
+    if rest.contains("->") {
+        return None;
+    }
+    let client_key = CLIENT_SCOPES.iter().find_map(|scope| rest.strip_prefix(scope)).unwrap_or(rest);
     if INLINE_SECRET_SUFFIXES.contains(&client_key) && !entry.value.trim().starts_with("${") && !entry.value.trim().is_empty() {
         diags.push(
             props
@@ -277,9 +279,6 @@ fn classify<'c>(
     match cluster {
         Some(c) => Some((c, setting)),
         None => {
-            if key.contains("->") {
-                return None;
-            }
             let v = entry.value.trim();
             if is_placeholder(v) || (!v.is_empty() && !v.starts_with("${") && !setting.is_file()) {
                 diags.push(

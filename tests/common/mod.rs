@@ -1,0 +1,83 @@
+//! Shared helpers of the integration tests: run the real mm2gen binary as a user would.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name)
+}
+
+pub fn example(name: &str) -> PathBuf {
+    repo().join("examples").join(name)
+}
+
+pub fn mm2gen() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_mm2gen"));
+    c.current_dir(repo());
+    c
+}
+
+pub fn run(args: &[&str]) -> Output {
+    mm2gen().args(args).stdin(Stdio::null()).output().expect("mm2gen runs")
+}
+
+pub fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = mm2gen()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mm2gen runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("stderr is UTF-8")
+}
+
+/// Renders successfully or fails the test with mm2gen's stderr.
+pub fn render_ok(args: &[&str]) -> String {
+    let o = run(args);
+    assert!(o.status.success(), "mm2gen {args:?} failed:\n{}", stderr(&o));
+    stdout(&o)
+}
+
+pub fn path_str(p: &Path) -> &str {
+    p.to_str().expect("test paths are UTF-8")
+}
+
+/// Every case the output tests render: (name, arguments).
+pub fn rendered_cases() -> Vec<(&'static str, Vec<String>)> {
+    let f = |n: &str| path_str(&fixture(n)).to_string();
+    let e = |n: &str| path_str(&example(n)).to_string();
+    vec![
+        ("example", vec!["render".into(), "-f".into(), e("descriptor.yaml"), "--kafka-cluster".into(), e("kafkacluster.yaml")]),
+        ("seed_ssl", vec!["render".into(), "-f".into(), f("seed-descriptor.yaml"), "--kafka-cluster".into(), e("kafkacluster.yaml")]),
+        ("sasl_scram", vec!["render".into(), "-f".into(), f("sasl-scram.yaml"), "--kafka-cluster".into(), e("kafkacluster.yaml")]),
+        ("mixed_sources", vec!["render".into(), "-f".into(), f("mixed-sources.yaml"), "--bootstrap-servers".into(), "target=kafka-all-broker.kafka.svc.cluster.local:29092".into()]),
+        ("multi_replica", vec!["render".into(), "-f".into(), f("multi-replica.yaml"), "--kafka-cluster".into(), f("target-kafkacluster.yaml")]),
+        (
+            "generated_secret",
+            vec![
+                "render".into(), "-f".into(), f("seed-descriptor.yaml"), "--kafka-cluster".into(), e("kafkacluster.yaml"),
+                "--secret-file".into(), format!("source-cluster:truststore.jks={}", f("stores/truststore.jks")),
+                "--secret-file".into(), format!("source-cluster:keystore.jks={}", f("stores/keystore.jks")),
+                "--secret-file".into(), format!("source-cluster={}", f("stores/truststore.password")),
+                "--secret-file".into(), format!("source-cluster={}", f("stores/keystore.password")),
+                "--secret-file".into(), format!("source-cluster={}", f("stores/key.password")),
+            ],
+        ),
+    ]
+}

@@ -1,0 +1,437 @@
+"""End-to-end: the manifests rendered by `mm2gen render` really migrate a Kafka cluster.
+
+Two real single-node KRaft clusters run on 127.0.0.1: a *source* with an mTLS listener
+(ssl.client.auth=required) and ACL enforcement (StandardAuthorizer), and a plaintext *target*.
+The test writes a migration descriptor pointing at them, runs `$MM2GEN_BIN render`, and runs the
+rendered Deployment's container (MirrorMaker 2 from Kafka's jars, exactly as the apache/kafka image's
+/opt/kafka/bin/connect-mirror-maker.sh would, with the ConfigMap/Secret/emptyDir volumes mounted at
+their mountPaths in a private mount namespace: see mm2e2e_pod.py). Then it checks on the target:
+records, partitions and order; excluded topics; topic configs; ACLs; translated consumer-group
+offsets; MM2's internal topics (and none on the source).
+
+Prerequisites: tests/e2e/install-kafka (Kafka jars + Java helper, from Maven Central) and
+MM2GEN_BIN=path/to/mm2gen.  Run: MM2GEN_BIN=target/release/mm2gen pytest tests/e2e -x -v
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+import mm2e2e_kafka as kafka
+import mm2e2e_paths as paths
+from mm2e2e_pod import Pod, load_objects
+
+SOURCE = "source-cluster"
+TARGET = "target-cluster"
+TOTAL_BUDGET_S = 300  # hard upper bound for the whole module (setup + MM2 + verification)
+VERIFY_TIMEOUT_S = 150  # bounded waits for replication / ACL sync / offset sync
+
+# --------------------------------------------------------------------------- the workload
+
+REPLICATED_TOPICS = [
+    # name, partitions, records, configs
+    ("orders", 6, 4000, {}),
+    ("payments", 8, 3000, {}),
+    ("customers", 6, 3000, {
+        "cleanup.policy": "compact",
+        "retention.ms": "1209600000",
+        "min.compaction.lag.ms": "3600000",
+        "max.message.bytes": "2097152",
+    }),
+]
+# topics that `topics.exclude=.*[\-\.]internal, .*\.replica, __.*, _.*` must skip
+EXCLUDED_TOPICS = ["app-internal", "metrics.internal", "foo.replica", "_private", "__hidden"]
+GROUP_HALF = "orders-service"  # committed half-way through `orders`
+GROUP_DONE = "billing"  # consumed all of `payments`
+GROUP_EXCLUDED = "console-consumer-4242"  # groups.exclude=console-consumer-.*
+ALICE_READ = {"resourceType": "TOPIC", "name": "orders", "patternType": "LITERAL",
+              "principal": "User:alice", "host": "*", "operation": "READ", "permission": "ALLOW"}
+BOB_WRITE = {"resourceType": "TOPIC", "name": "orders", "patternType": "LITERAL",
+             "principal": "User:bob", "host": "*", "operation": "WRITE", "permission": "ALLOW"}
+
+# The migration descriptor (the guide's shape). `{...}` placeholders are mm2gen's to fill in.
+MM2_PROPERTIES = r"""source-cluster->target-cluster.enabled=true
+source-cluster->target-cluster.offset-syncs.topic.location=target
+sync.topic.acls.enabled=true
+sync.topic.configs.enabled=true
+sync.group.offsets.enabled=true
+emit.checkpoints.enabled=true
+replication.policy.class=org.apache.kafka.connect.mirror.IdentityReplicationPolicy
+topics=.*
+groups=.*
+topics.exclude=.*[\\-\\.]internal, .*\\.replica, __.*, _.*
+groups.exclude=console-consumer-.*, connect-.*, __.*, _.*
+refresh.topics.interval.seconds=5
+refresh.groups.interval.seconds=5
+sync.topic.configs.interval.seconds=5
+sync.topic.acls.interval.seconds=5
+emit.checkpoints.interval.seconds=2
+sync.group.offsets.interval.seconds=2
+emit.heartbeats.interval.seconds=2
+replication.factor=1
+offset-syncs.topic.replication.factor=1
+checkpoints.topic.replication.factor=1
+heartbeats.topic.replication.factor=1
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
+tasks.max=2
+source-cluster.security.protocol=SSL
+source-cluster.ssl.truststore.location={truststore location}
+source-cluster.ssl.truststore.password={truststore password}
+source-cluster.ssl.keystore.location={keystore location}
+source-cluster.ssl.keystore.password={keystore password}
+source-cluster.ssl.key.password={key password}"""
+
+
+def descriptor(source_bootstrap: str) -> dict:
+    return {
+        "kubernetesConfigs": [],
+        "kafkaClusters": [{
+            "namespace": "kafka",
+            "name": "kafka",
+            "kubernetesConfigContext": "target",
+            "alias": TARGET,
+            "internalListenerName": "internal",
+            "externalListenerName": "external",
+        }],
+        "nonSDMKafkaClusters": [{"bootstrapServerAddress": source_bootstrap, "alias": SOURCE}],
+        "mirrorMaker2Spec": {"minReplicas": 1, "maxReplicas": 1},
+        "mirrorMaker2Properties": MM2_PROPERTIES,
+    }
+
+
+# =========================================================================== mm2gen invocation
+# THE place where the test calls mm2gen. Adjust the flags here (and only here) when mm2gen's CLI
+# changes. `ssl_dirs` maps a cluster alias to a directory holding exactly the files of that
+# cluster's TLS Secret: truststore.p12, keystore.p12, truststore.password, keystore.password,
+# key.password.
+def mm2gen_render_command(mm2gen: str, descriptor_file: Path, target_bootstrap: str,
+                          out_dir: Path, ssl_dirs: dict[str, Path]) -> list[str]:
+    cmd = [mm2gen, "render", "-f", str(descriptor_file),
+           "--bootstrap-servers", f"{TARGET}={target_bootstrap}",
+           "--output-dir", str(out_dir)]
+    for alias, d in ssl_dirs.items():
+        cmd += ["--ssl-secret-dir", f"{alias}={d}"]
+    return cmd
+# ===========================================================================
+
+
+def secrets_for_unrendered_volumes(objects: list[dict], ssl_dirs: dict[str, Path]) -> list[dict]:
+    """If mm2gen only *references* the TLS Secret (the user creates it), build it from the
+    directory, as `kubectl create secret generic NAME --from-file=DIR` would."""
+    dep = next(o for o in objects if o.get("kind") == "Deployment")
+    ns = dep["metadata"].get("namespace", "default")
+    rendered = {o["metadata"]["name"] for o in objects if o.get("kind") == "Secret"}
+    mounts = {m["name"]: m["mountPath"] for c in dep["spec"]["template"]["spec"]["containers"]
+              for m in c.get("volumeMounts") or []}
+    extra = []
+    for v in dep["spec"]["template"]["spec"].get("volumes") or []:
+        if "secret" not in v or v["secret"]["secretName"] in rendered:
+            continue
+        name = v["secret"]["secretName"]
+        alias = next((a for a in ssl_dirs if a in name or a in mounts.get(v["name"], "")), None)
+        if alias is None:
+            continue
+        data = {f.name: base64.b64encode(f.read_bytes()).decode()
+                for f in sorted(ssl_dirs[alias].iterdir())}
+        extra.append({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                      "metadata": {"name": name, "namespace": ns}, "data": data})
+    return extra
+
+
+# --------------------------------------------------------------------------- the environment
+
+
+class Env:
+    """Everything the module's tests share; `logs()` is attached to failure reports by conftest.py."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.deadline = time.monotonic() + TOTAL_BUDGET_S
+        self.clusters: list[kafka.KafkaCluster] = []
+        self.pod: Pod | None = None
+        self.timings: dict[str, float] = {}
+        self.setup_out: dict = {}
+        self.report: dict = {}
+        self.mm2_properties = ""
+
+    def remaining(self, cap: float) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 5:
+            raise TimeoutError("e2e time budget exhausted")
+        return min(cap, left)
+
+    def logs(self) -> str:
+        parts = [c.logs(80) for c in self.clusters]
+        if self.pod is not None:
+            parts.append(self.pod.logs(80))
+            cl = self.pod.connect_log()
+            if cl is not None:
+                parts.append(f"----- MM2 {cl} -----\n{kafka.tail(cl, 80)}")
+        return "\n".join(parts)
+
+    def close(self) -> None:
+        if self.pod is not None:
+            self.pod.cleanup()
+        for c in self.clusters:
+            c.stop()
+
+
+def _require_prerequisites() -> str:
+    missing = paths.missing_message()
+    if missing:
+        pytest.fail(missing, pytrace=False)
+    mm2gen = os.environ.get("MM2GEN_BIN")
+    if not mm2gen:
+        pytest.fail("MM2GEN_BIN is not set: point it at the mm2gen binary "
+                    "(e.g. MM2GEN_BIN=target/release/mm2gen)", pytrace=False)
+    if not (os.path.isfile(mm2gen) and os.access(mm2gen, os.X_OK)):
+        pytest.fail(f"MM2GEN_BIN={mm2gen} is not an executable file", pytrace=False)
+    if os.geteuid() != 0:
+        pytest.fail("the e2e test needs root (unshare -m, bind mounts)", pytrace=False)
+    return os.path.abspath(mm2gen)
+
+
+@pytest.fixture(scope="module")
+def env(request):
+    mm2gen = _require_prerequisites()
+    base = Path(tempfile.mkdtemp(prefix="mm2gen-e2e-", dir="/var/tmp"))
+    e = Env(base)
+    request.module.E2E_ENV = e  # for conftest.py's failure hook
+    t0 = time.monotonic()
+    try:
+        _start_clusters(e)
+        e.timings["clusters_ready"] = time.monotonic() - t0
+        _create_workload(e)
+        e.timings["workload"] = time.monotonic() - t0
+        _render_and_launch(e, mm2gen)
+        e.timings["mm2_started"] = time.monotonic() - t0
+        _verify(e)
+        e.timings["verified"] = time.monotonic() - t0
+        yield e
+    finally:
+        e.close()
+        e.timings["total_with_cleanup"] = time.monotonic() - t0
+        print(f"\ne2e timings (s): { {k: round(v, 1) for k, v in e.timings.items()} }")
+        if request.session.testsfailed == 0 and not os.environ.get("MM2E2E_KEEP"):
+            shutil.rmtree(base, ignore_errors=True)
+        else:
+            print(f"e2e work dir kept: {base}")
+
+
+def _start_clusters(e: Env) -> None:
+    target = kafka.KafkaCluster("target", e.base / "target", acls=True)
+    e.clusters.append(target)
+    errors: list[BaseException] = []
+
+    def make_source():
+        try:
+            e.pki = kafka.make_pki(e.base / "pki")
+            source = kafka.KafkaCluster("source", e.base / "source", pki=e.pki, acls=True)
+            e.clusters.insert(0, source)
+            source.start()
+        except BaseException as ex:  # noqa: BLE001 - re-raised below
+            errors.append(ex)
+
+    th = threading.Thread(target=make_source)
+    th.start()
+    target.start()
+    th.join(e.remaining(120))
+    if errors:
+        raise errors[0]
+    if th.is_alive():
+        raise TimeoutError("TLS material / source cluster not ready in time")
+    e.source, e.target = e.clusters[0], target
+    ready_by = time.monotonic() + e.remaining(90)
+    for c in e.clusters:
+        c.wait_ready(ready_by)
+
+
+def _create_workload(e: Env) -> None:
+    mm2_principal = e.pki.client_principal
+    mm2_acls = [
+        {"resourceType": "TOPIC", "name": "*", "operation": op, "principal": mm2_principal}
+        for op in ("READ", "DESCRIBE", "DESCRIBE_CONFIGS")
+    ] + [
+        {"resourceType": "GROUP", "name": "*", "operation": op, "principal": mm2_principal}
+        for op in ("READ", "DESCRIBE")
+    ] + [
+        {"resourceType": "CLUSTER", "name": "kafka-cluster", "operation": "DESCRIBE",
+         "principal": mm2_principal},
+    ]
+    spec = {
+        "cluster": e.source.client(),
+        "topics": [{"name": n, "partitions": p, "records": r, "configs": c, "keys": 97, "valueBytes": 80}
+                   for n, p, r, c in REPLICATED_TOPICS]
+        + [{"name": n, "partitions": 2, "records": 50} for n in EXCLUDED_TOPICS],
+        "acls": [ALICE_READ, BOB_WRITE] + mm2_acls,
+        "groups": [
+            {"group": GROUP_HALF, "topic": "orders", "fraction": 0.5},
+            {"group": GROUP_DONE, "topic": "payments", "fraction": 1.0},
+            {"group": GROUP_EXCLUDED, "topic": "orders", "fraction": 0.3},
+        ],
+    }
+    e.setup_out = kafka.run_helper("setup", spec, e.base / "helper", timeout=e.remaining(90))
+
+
+def _render_and_launch(e: Env, mm2gen: str) -> None:
+    # the TLS Secret's files, with exactly the key names mm2gen expects
+    ssl_dir = e.base / "secret-source-cluster"
+    ssl_dir.mkdir()
+    shutil.copy(e.pki.truststore, ssl_dir / "truststore.p12")
+    shutil.copy(e.pki.client_keystore, ssl_dir / "keystore.p12")
+    (ssl_dir / "truststore.password").write_text(e.pki.truststore_password)
+    (ssl_dir / "keystore.password").write_text(e.pki.client_password)
+    (ssl_dir / "key.password").write_text(e.pki.client_password)
+    ssl_dirs = {SOURCE: ssl_dir}
+
+    desc = e.base / "descriptor.yaml"
+    desc.write_text(yaml.safe_dump(descriptor(e.source.mtls_bootstrap), sort_keys=False))
+    out = e.base / "rendered"
+    cmd = mm2gen_render_command(mm2gen, desc, e.target.bootstrap, out, ssl_dirs)
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=e.remaining(60))
+    if r.returncode != 0:
+        pytest.fail(f"mm2gen render failed ({r.returncode}): {' '.join(cmd)}\n{r.stdout}\n{r.stderr}",
+                    pytrace=False)
+    objects = load_objects(out)
+    for o in objects:
+        if o.get("kind") == "ConfigMap":
+            e.mm2_properties += "".join((o.get("data") or {}).values())
+    e.pod = Pod(objects, e.base / "mm2", paths.libs_dir(),
+                extra_objects=secrets_for_unrendered_volumes(objects, ssl_dirs),
+                expected_image=f"apache/kafka:{paths.kafka_version()}")
+    e.pod.start()
+
+
+def _verify(e: Env) -> None:
+    spec = {
+        "source": e.source.client(),
+        "target": e.target.client(),
+        "timeoutMs": int(e.remaining(VERIFY_TIMEOUT_S) * 1000) - 15000,
+        "pollMs": 1000,
+        "topics": [t[0] for t in REPLICATED_TOPICS],
+        "configTopics": [t[0] for t in REPLICATED_TOPICS],
+        "waitAcls": [ALICE_READ],
+        "groups": [GROUP_HALF, GROUP_DONE, GROUP_EXCLUDED],
+        "syncedGroups": [GROUP_HALF, GROUP_DONE],
+        "maxRewind": 0,
+        "resume": [{"group": GROUP_HALF, "topic": "orders"}, {"group": GROUP_DONE, "topic": "payments"}],
+    }
+    e.report = kafka.run_helper("verify", spec, e.base / "helper", timeout=e.remaining(VERIFY_TIMEOUT_S + 30),
+                                abort=lambda: None if e.pod.running() else
+                                f"MM2 exited with {e.pod.proc.returncode}")
+    if not e.pod.running():
+        pytest.fail(f"MM2 exited with {e.pod.proc.returncode} during the test", pytrace=False)
+
+
+# =========================================================================== the checks
+
+
+def test_mm2_runs_from_rendered_manifests(env):
+    assert env.pod.running(), "MM2 is not running"
+    # mm2.properties is mounted as rendered (byte for byte) at the path the Deployment uses
+    assert "source-cluster.ssl.keystore.location" in env.mm2_properties
+    assert "{" + "keystore location}" not in env.mm2_properties, "placeholder left in mm2.properties"
+
+
+def test_every_record_replicated_in_order(env):
+    rep = env.report
+    assert rep["topicsReplicated"], f"not all records replicated in time: {rep['records']}"
+    for name, partitions, records, _ in REPLICATED_TOPICS:
+        t = rep["records"][name]
+        assert not t.get("missing"), f"{name} missing on the target"
+        assert t["targetPartitions"] == partitions == t["sourcePartitions"], t
+        assert t["sourceRecords"] == records
+        bad = [p for p in t["partitions"] if not p["equal"]]
+        assert not bad, f"{name}: partitions differ: {bad}"
+        assert t["equal"]
+
+
+def test_excluded_topics_not_replicated(env):
+    target = set(env.report["targetTopics"])
+    assert not target & set(EXCLUDED_TOPICS), f"excluded topics on the target: {target & set(EXCLUDED_TOPICS)}"
+    for name in EXCLUDED_TOPICS:  # they do exist on the source
+        assert name in env.report["sourceTopics"]
+
+
+def test_topic_configs_synced(env):
+    src = env.report["configs"]["source"]
+    dst = env.report["configs"]["target"]
+    for name, _, _, configs in REPLICATED_TOPICS:
+        for k, v in configs.items():
+            assert src[name].get(k) == v, f"source {name} {k}"
+            assert dst.get(name, {}).get(k) == v, f"target {name}: {k}={dst.get(name, {}).get(k)} != {v}"
+
+
+def test_acls_synced(env):
+    target = env.report["acls"]["target"]
+    assert env.report["aclsSynced"], f"READ ACL not synced in time; target ACLs: {target}"
+    assert ALICE_READ in target
+    assert BOB_WRITE not in target, "ALLOW WRITE ACLs must not be replicated"
+    assert not [a for a in target if a["principal"] == "User:bob"]
+
+
+def test_consumer_group_offsets_translated(env):
+    rep = env.report
+    groups = rep["groups"]
+    ends = env.setup_out["topics"]
+    for g in (GROUP_HALF, GROUP_DONE):
+        src, dst = groups[g]["source"], groups[g]["target"]
+        assert src, f"{g}: no committed offsets on the source"
+        assert set(dst) == set(src), f"{g}: target offsets {dst} vs source {src}"
+        for tp, committed in src.items():
+            translated = dst[tp]
+            # never skip a record (no data loss), never rewind further than MM2's translation allows
+            assert translated <= committed, f"{g} {tp}: translated {translated} > committed {committed}"
+            topic, part = tp.rsplit("-", 1)
+            end = ends[topic][int(part)]
+            assert committed - translated <= max_rewind(committed, end), (
+                f"{g} {tp}: consumer would re-read {committed - translated} records "
+                f"(committed {committed}, translated {translated}, end {end})")
+    assert GROUP_EXCLUDED not in groups or not groups[GROUP_EXCLUDED]["target"], \
+        "groups.exclude=console-consumer-.* must not be synced"
+    # a consumer switched to the target starts exactly at the translated offsets
+    for g in (GROUP_HALF, GROUP_DONE):
+        res = rep["resume"][g]
+        assert "error" not in res, res
+        for part, first in res["firstRecords"].items():
+            tp = f"{'orders' if g == GROUP_HALF else 'payments'}-{part}"
+            pos = int(first.split()[-1]) if first.startswith("at-end") else int(first.split()[0])
+            assert pos == groups[g]["target"][tp], f"{g} {tp}: resumed at {first}"
+
+
+def max_rewind(committed: int, end: int) -> int:
+    """How far behind the committed offset MM2 may translate (OffsetSyncStore keeps syncs at
+    exponentially growing distances from the latest one, and a sync at most every offset.lag.max
+    records): tight near the end of the partition."""
+    return 100 + 4 * (end - committed)
+
+
+def test_internal_topics(env):
+    target = set(env.report["targetTopics"])
+    source = set(env.report["sourceTopics"])
+    expected_on_target = {
+        "mm2-offset-syncs.source-cluster.internal",
+        "source-cluster.checkpoints.internal",
+        "mm2-configs.source-cluster.internal",
+        "mm2-offsets.source-cluster.internal",
+        "mm2-status.source-cluster.internal",
+        "heartbeats",
+    }
+    assert expected_on_target <= target, f"missing on target: {expected_on_target - target}"
+    ours = {t[0] for t in REPLICATED_TOPICS} | set(EXCLUDED_TOPICS) | {"__consumer_offsets"}
+    assert source - ours == set(), f"topics created on the source by MM2: {source - ours}"
+    unexpected = target - expected_on_target - {t[0] for t in REPLICATED_TOPICS} - {"__consumer_offsets"}
+    assert not unexpected, f"unexpected topics on the target: {unexpected}"
