@@ -36,7 +36,9 @@ pub fn roundtrip<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Value
         let field = path.rsplit('.').next().unwrap_or(&path).to_string();
         return Err(Problem {
             message: format!("`{path}` is not a field of this Kubernetes type"),
-            help: format!("check the spelling of `{field}` (field names are camelCase, e.g. `nodeAffinity`)"),
+            help: format!(
+                "check the spelling of `{field}` (field names are camelCase, e.g. `nodeAffinity`)"
+            ),
         });
     }
     Ok(back)
@@ -45,7 +47,11 @@ pub fn roundtrip<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Value
 fn first_dropped(original: &Value, back: &Value, path: String) -> Option<String> {
     match (original, back) {
         (Value::Object(o), Value::Object(b)) => o.iter().find_map(|(k, v)| {
-            let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
             match b.get(k) {
                 None if v.is_null() => None,
                 None => Some(p),
@@ -125,7 +131,10 @@ enum PatternType {
 
 /// Checks one rendered object by its apiVersion and kind.
 pub fn check_object(object: &Value) -> Result<Value, Diagnostic> {
-    let api_version = object.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let api_version = object
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
     let result = match (api_version, kind) {
         ("v1", "ServiceAccount") => roundtrip::<core::v1::ServiceAccount>(object),
@@ -133,8 +142,12 @@ pub fn check_object(object: &Value) -> Result<Value, Diagnostic> {
         ("v1", "Secret") => roundtrip::<core::v1::Secret>(object),
         ("v1", "Service") => roundtrip::<core::v1::Service>(object),
         ("apps/v1", "Deployment") => roundtrip::<apps::v1::Deployment>(object),
-        ("autoscaling/v2", "HorizontalPodAutoscaler") => roundtrip::<autoscaling::v2::HorizontalPodAutoscaler>(object),
-        ("policy/v1", "PodDisruptionBudget") => roundtrip::<policy::v1::PodDisruptionBudget>(object),
+        ("autoscaling/v2", "HorizontalPodAutoscaler") => {
+            roundtrip::<autoscaling::v2::HorizontalPodAutoscaler>(object)
+        }
+        ("policy/v1", "PodDisruptionBudget") => {
+            roundtrip::<policy::v1::PodDisruptionBudget>(object)
+        }
         ("kafka.banzaicloud.io/v1alpha1", "KafkaUser") => roundtrip::<KafkaUser>(object),
         _ => Err(Problem {
             message: format!("no typed check for {api_version} {kind}"),
@@ -142,8 +155,11 @@ pub fn check_object(object: &Value) -> Result<Value, Diagnostic> {
         }),
     };
     result.map_err(|p| {
-        Diagnostic::error(format!("internal error: the rendered {kind} does not pass the typed check: {}", p.message))
-            .help("this is a bug in mm2gen's templates; please report it with the descriptor")
+        Diagnostic::error(format!(
+            "internal error: the rendered {kind} does not pass the typed check: {}",
+            p.message
+        ))
+        .help("this is a bug in mm2gen's templates; please report it with the descriptor")
     })
 }
 
@@ -156,7 +172,10 @@ mod tests {
     fn unknown_fields_are_reported_with_their_path() {
         let affinity = json!({"nodeAfinity": {}});
         let err = roundtrip::<core::v1::Affinity>(&affinity).unwrap_err();
-        assert_eq!(err.message, "`nodeAfinity` is not a field of this Kubernetes type");
+        assert_eq!(
+            err.message,
+            "`nodeAfinity` is not a field of this Kubernetes type"
+        );
         let toleration = json!([{"key": "a", "efect": "NoSchedule"}]);
         let err = roundtrip::<Vec<core::v1::Toleration>>(&toleration).unwrap_err();
         assert!(err.message.contains("[0].efect"), "{}", err.message);
@@ -166,7 +185,11 @@ mod tests {
     fn wrong_types_are_reported_with_their_path() {
         let r = json!({"limits": {"memory": ["1Gi"]}});
         let err = roundtrip::<core::v1::ResourceRequirements>(&r).unwrap_err();
-        assert!(err.message.starts_with("at `limits.memory`"), "{}", err.message);
+        assert!(
+            err.message.starts_with("at `limits.memory`"),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

@@ -167,7 +167,11 @@ impl Diagnostic {
                     .path(loc.file.name.as_str())
                     .line_start(1)
                     .fold(true)
-                    .annotation(AnnotationKind::Primary.span(start..end).label(label.as_str())),
+                    .annotation(
+                        AnnotationKind::Primary
+                            .span(start..end)
+                            .label(label.as_str()),
+                    ),
             );
         }
         if let Some(note) = &path_note {
@@ -258,10 +262,18 @@ impl Collector {
 }
 
 /// The closest candidate to `word`, if it is close enough to be a plausible typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|c| (strsim::jaro_winkler(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::jaro_winkler(&word.to_ascii_lowercase(), &c.to_ascii_lowercase()),
+                c,
+            )
+        })
         .filter(|(score, _)| *score > 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
@@ -279,16 +291,25 @@ mod tests {
             .label("not declared")
             .help("did you mean `source-cluster`?");
         let text = d.render();
-        assert!(text.contains("error: unknown cluster alias `source-clustr`"), "{text}");
+        assert!(
+            text.contains("error: unknown cluster alias `source-clustr`"),
+            "{text}"
+        );
         assert!(text.contains("--> d.yaml:2:8"), "{text}");
         assert!(text.contains("^^^^^^^^^^^^^ not declared"), "{text}");
-        assert!(text.contains("help: did you mean `source-cluster`?"), "{text}");
+        assert!(
+            text.contains("help: did you mean `source-cluster`?"),
+            "{text}"
+        );
         assert_eq!(d.where_().as_deref(), Some("d.yaml:2:8"));
     }
 
     #[test]
     fn suggests_only_close_names() {
-        assert_eq!(did_you_mean("kafkaCluster", ["kafkaClusters", "mirrorMaker2Spec"]), Some("kafkaClusters"));
+        assert_eq!(
+            did_you_mean("kafkaCluster", ["kafkaClusters", "mirrorMaker2Spec"]),
+            Some("kafkaClusters")
+        );
         assert_eq!(did_you_mean("zzz", ["kafkaClusters"]), None);
     }
 }

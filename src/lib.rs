@@ -42,14 +42,18 @@ pub fn load_descriptor(path: &Path) -> Result<Descriptor> {
     if path == Path::new("-") {
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|e| {
-            Diagnostic::error(format!("cannot read the descriptor from standard input: {e}"))
-                .help("pipe a UTF-8 YAML or JSON descriptor into `mm2gen render -f -`")
+            Diagnostic::error(format!(
+                "cannot read the descriptor from standard input: {e}"
+            ))
+            .help("pipe a UTF-8 YAML or JSON descriptor into `mm2gen render -f -`")
         })?;
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         return descriptor::load("<stdin>", &text, cwd);
     }
     let text = resolve::read_input(path, "the descriptor", "-f")?;
-    let base = path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let base = path
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     descriptor::load(&path.display().to_string(), &text, base)
 }
 
@@ -61,12 +65,20 @@ pub fn render(descriptor: &Descriptor, inputs: &Inputs) -> Result<Rendered> {
     for object in objects {
         let value = check::check_object(&object)?;
         let kind = value["kind"].as_str().unwrap_or_default().to_string();
-        let name = value["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let name = value["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let comments = match (&model.kafka_user, kind.as_str()) {
             (Some(user), "KafkaUser") => user.notes.clone(),
             _ => Vec::new(),
         };
-        manifests.push(Manifest { kind, name, value: object, comments });
+        manifests.push(Manifest {
+            kind,
+            name,
+            value: object,
+            comments,
+        });
     }
     Ok(Rendered {
         manifests: Manifests { objects: manifests },

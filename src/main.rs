@@ -91,15 +91,16 @@ fn parse_assignment(s: &str) -> Result<(String, String), String> {
 }
 
 fn parse_secret_file(s: &str) -> Result<(String, String, PathBuf), String> {
-    let (lhs, path) = s.split_once('=').ok_or_else(|| format!("expected ALIAS=FILE or ALIAS:KEY=FILE, got `{s}`"))?;
+    let (lhs, path) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected ALIAS=FILE or ALIAS:KEY=FILE, got `{s}`"))?;
     let path = PathBuf::from(path);
     let (alias, key) = match lhs.split_once(':') {
         Some((a, k)) => (a.to_string(), k.to_string()),
         None => {
-            let key = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .ok_or_else(|| format!("`{}` has no file name to use as the key", path.display()))?;
+            let key = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+                format!("`{}` has no file name to use as the key", path.display())
+            })?;
             (lhs.to_string(), key.to_string())
         }
     };

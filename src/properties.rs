@@ -75,7 +75,12 @@ fn is_comment(line: &str) -> bool {
 fn logical_line_end(physical: &[&str], first_line: usize) -> usize {
     let mut n = first_line;
     while let Some(line) = physical.get(n - 1) {
-        let trailing = line.trim_end_matches('\r').chars().rev().take_while(|c| *c == '\\').count();
+        let trailing = line
+            .trim_end_matches('\r')
+            .chars()
+            .rev()
+            .take_while(|c| *c == '\\')
+            .count();
         if trailing % 2 == 1 && n < physical.len() {
             n += 1;
         } else {
@@ -114,7 +119,9 @@ pub fn compose(
     replacements: &BTreeMap<usize, (Entry, String)>,
 ) -> String {
     let mut out = String::new();
-    out.push_str("# maintained by mm2gen from the descriptor: edit the descriptor, not these lines\n");
+    out.push_str(
+        "# maintained by mm2gen from the descriptor: edit the descriptor, not these lines\n",
+    );
     for comment in maintained_comments {
         out.push_str("# ");
         out.push_str(comment);
@@ -131,7 +138,10 @@ pub fn compose(
     let mut n = 1;
     while n <= lines.len() {
         if let Some((entry, value)) = replacements.get(&n) {
-            let indent: String = lines[n - 1].chars().take_while(|c| c.is_whitespace()).collect();
+            let indent: String = lines[n - 1]
+                .chars()
+                .take_while(|c| c.is_whitespace())
+                .collect();
             out.push_str(&indent);
             out.push_str(&entry.key);
             out.push('=');
@@ -159,8 +169,20 @@ mod tests {
     fn parses_separators_continuations_and_comments() {
         let text = "# c\n! also c\na=1\nb : 2\nc 3\nd=x\\\n  y\ne\\=f=4\n";
         let entries = parse(text).unwrap();
-        let kv: Vec<(&str, &str)> = entries.iter().map(|e| (e.key.as_str(), e.value.as_str())).collect();
-        assert_eq!(kv, vec![("a", "1"), ("b", "2"), ("c", "3"), ("d", "xy"), ("e=f", "4")]);
+        let kv: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|e| (e.key.as_str(), e.value.as_str()))
+            .collect();
+        assert_eq!(
+            kv,
+            vec![
+                ("a", "1"),
+                ("b", "2"),
+                ("c", "3"),
+                ("d", "xy"),
+                ("e=f", "4")
+            ]
+        );
         let d = &entries[3];
         assert_eq!((d.first_line, d.last_line), (6, 7));
     }
@@ -176,7 +198,12 @@ mod tests {
     #[test]
     fn composes_maintained_section_then_user_text_verbatim() {
         let user = "# mine\nx.y = 1\n\nz=2";
-        let out = compose(&[("clusters".into(), "a, b".into())], &[], user, &BTreeMap::new());
+        let out = compose(
+            &[("clusters".into(), "a, b".into())],
+            &[],
+            user,
+            &BTreeMap::new(),
+        );
         assert_eq!(
             out,
             "# maintained by mm2gen from the descriptor: edit the descriptor, not these lines\nclusters=a, b\n# user provided mm2 settings\n# mine\nx.y = 1\n\nz=2\n"
@@ -195,7 +222,13 @@ mod tests {
 
     #[test]
     fn escaped_values_read_back_unchanged() {
-        for v in ["plain", " leading", "back\\slash", "multi\nline", "tab\there"] {
+        for v in [
+            "plain",
+            " leading",
+            "back\\slash",
+            "multi\nline",
+            "tab\there",
+        ] {
             let text = format!("k={}\n", escape_value(v));
             assert_eq!(parse(&text).unwrap()[0].value, v);
         }

@@ -10,12 +10,30 @@ use crate::model::{Model, CONFIG_DIR, PROPERTIES_FILE};
 
 /// Templates in output order (one per kind).
 const TEMPLATES: &[(&str, &str)] = &[
-    ("serviceaccount.yaml.j2", include_str!("../templates/serviceaccount.yaml.j2")),
-    ("secret.yaml.j2", include_str!("../templates/secret.yaml.j2")),
-    ("configmap.yaml.j2", include_str!("../templates/configmap.yaml.j2")),
-    ("kafkauser.yaml.j2", include_str!("../templates/kafkauser.yaml.j2")),
-    ("service.yaml.j2", include_str!("../templates/service.yaml.j2")),
-    ("deployment.yaml.j2", include_str!("../templates/deployment.yaml.j2")),
+    (
+        "serviceaccount.yaml.j2",
+        include_str!("../templates/serviceaccount.yaml.j2"),
+    ),
+    (
+        "secret.yaml.j2",
+        include_str!("../templates/secret.yaml.j2"),
+    ),
+    (
+        "configmap.yaml.j2",
+        include_str!("../templates/configmap.yaml.j2"),
+    ),
+    (
+        "kafkauser.yaml.j2",
+        include_str!("../templates/kafkauser.yaml.j2"),
+    ),
+    (
+        "service.yaml.j2",
+        include_str!("../templates/service.yaml.j2"),
+    ),
+    (
+        "deployment.yaml.j2",
+        include_str!("../templates/deployment.yaml.j2"),
+    ),
     ("hpa.yaml.j2", include_str!("../templates/hpa.yaml.j2")),
     ("pdb.yaml.j2", include_str!("../templates/pdb.yaml.j2")),
 ];
@@ -46,9 +64,15 @@ pub fn render(model: &Model) -> Result<Vec<Value>> {
             .get_template(name)
             .and_then(|t| t.render(&ctx))
             .map_err(|e| internal(format!("template {name} failed: {e:#}")))?;
-        for doc in text.split("\n---\n").map(str::trim).filter(|d| !d.is_empty() && *d != "---") {
+        for doc in text
+            .split("\n---\n")
+            .map(str::trim)
+            .filter(|d| !d.is_empty() && *d != "---")
+        {
             let doc = doc.strip_prefix("---\n").unwrap_or(doc);
-            let value: Value = serde_yaml::from_str(doc).map_err(|e| internal(format!("template {name} renders invalid YAML: {e}\n{doc}")))?;
+            let value: Value = serde_yaml::from_str(doc).map_err(|e| {
+                internal(format!("template {name} renders invalid YAML: {e}\n{doc}"))
+            })?;
             objects.push(value);
         }
     }

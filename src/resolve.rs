@@ -35,14 +35,22 @@ impl KafkaClusterResource {
         let listeners = spec.and_then(|s| s.get("listenersConfig"));
         let mut available = Vec::new();
         for group in ["internalListeners", "externalListeners"] {
-            for l in listeners.and_then(|l| l.get(group)).and_then(Node::as_seq).unwrap_or(&[]) {
-                let Some(name) = l.get_str("name") else { continue };
+            for l in listeners
+                .and_then(|l| l.get(group))
+                .and_then(Node::as_seq)
+                .unwrap_or(&[])
+            {
+                let Some(name) = l.get_str("name") else {
+                    continue;
+                };
                 available.push(name.to_string());
                 if name != listener {
                     continue;
                 }
                 let Some(port) = l.get("containerPort").and_then(Node::as_i64) else {
-                    return ListenerLookup::NoPort { listener: listener.to_string() };
+                    return ListenerLookup::NoPort {
+                        listener: listener.to_string(),
+                    };
                 };
                 let headless = spec
                     .and_then(|s| s.get("headlessServiceEnabled"))
@@ -64,7 +72,11 @@ impl KafkaClusterResource {
 
     /// The number of brokers in `spec.brokers`, for replication-factor checks.
     pub fn broker_count(&self) -> Option<usize> {
-        self.node.get("spec")?.get("brokers")?.as_seq().map(<[Node]>::len)
+        self.node
+            .get("spec")?
+            .get("brokers")?
+            .as_seq()
+            .map(<[Node]>::len)
     }
 }
 
@@ -107,7 +119,9 @@ pub fn kafka_clusters_in(source: &SourceFile, docs: &[Node]) -> Result<Vec<Kafka
         };
         out.push(KafkaClusterResource {
             name: name.to_string(),
-            namespace: metadata.and_then(|m| m.get_str("namespace")).map(str::to_string),
+            namespace: metadata
+                .and_then(|m| m.get_str("namespace"))
+                .map(str::to_string),
             source: source.clone(),
             node: doc.clone(),
         });
@@ -160,7 +174,8 @@ pub fn load_kubeconfig(path: &Path) -> Result<Kubeconfig> {
 /// are relative to the descriptor's directory.
 pub fn kubeconfig_path(raw: &str, base_dir: &Path) -> PathBuf {
     let expanded = match raw.strip_prefix("~/") {
-        Some(rest) => std::env::var_os("HOME").map_or_else(|| PathBuf::from(raw), |h| PathBuf::from(h).join(rest)),
+        Some(rest) => std::env::var_os("HOME")
+            .map_or_else(|| PathBuf::from(raw), |h| PathBuf::from(h).join(rest)),
         None => PathBuf::from(raw),
     };
     if expanded.is_absolute() {
@@ -176,9 +191,13 @@ fn read_text(path: &Path, what: &str, flag: &str) -> Result<String> {
             .help(format!("check the path given in {flag}"))
     })?;
     if bytes.len() > yaml::MAX_INPUT_BYTES {
-        return Err(Diagnostic::error(format!("{what} {} is larger than {} bytes", path.display(), yaml::MAX_INPUT_BYTES))
-            .help(format!("check the path given in {flag}"))
-            .into());
+        return Err(Diagnostic::error(format!(
+            "{what} {} is larger than {} bytes",
+            path.display(),
+            yaml::MAX_INPUT_BYTES
+        ))
+        .help(format!("check the path given in {flag}"))
+        .into());
     }
     String::from_utf8(bytes).map_err(|_| {
         Diagnostic::error(format!("{what} {} is not UTF-8 text", path.display()))
@@ -209,7 +228,10 @@ mod tests {
         let c = cluster("  listenersConfig:\n    internalListeners:\n    - name: internal\n      containerPort: 29092\n");
         assert_eq!(
             c.internal_bootstrap("internal", "kafka"),
-            ListenerLookup::Found { host: "kafka-all-broker.kafka.svc.cluster.local".into(), port: 29092 }
+            ListenerLookup::Found {
+                host: "kafka-all-broker.kafka.svc.cluster.local".into(),
+                port: 29092
+            }
         );
     }
 
@@ -220,7 +242,10 @@ mod tests {
         );
         assert_eq!(
             c.internal_bootstrap("internal", "kafka"),
-            ListenerLookup::Found { host: "kafka-headless.kafka.svc.corp.local".into(), port: 29092 }
+            ListenerLookup::Found {
+                host: "kafka-headless.kafka.svc.corp.local".into(),
+                port: 29092
+            }
         );
     }
 
@@ -229,13 +254,21 @@ mod tests {
         let c = cluster("  listenersConfig:\n    externalListeners:\n    - name: external\n      containerPort: 9094\n");
         assert_eq!(
             c.internal_bootstrap("internal", "kafka"),
-            ListenerLookup::NoSuchListener { available: vec!["external".into()] }
+            ListenerLookup::NoSuchListener {
+                available: vec!["external".into()]
+            }
         );
     }
 
     #[test]
     fn relative_kubeconfig_paths_are_relative_to_the_descriptor() {
-        assert_eq!(kubeconfig_path("k.yaml", Path::new("/d")), PathBuf::from("/d/k.yaml"));
-        assert_eq!(kubeconfig_path("/abs/k.yaml", Path::new("/d")), PathBuf::from("/abs/k.yaml"));
+        assert_eq!(
+            kubeconfig_path("k.yaml", Path::new("/d")),
+            PathBuf::from("/d/k.yaml")
+        );
+        assert_eq!(
+            kubeconfig_path("/abs/k.yaml", Path::new("/d")),
+            PathBuf::from("/abs/k.yaml")
+        );
     }
 }

@@ -35,11 +35,20 @@ mod tests {
 
     #[test]
     fn reads_kafka_version_from_image_tags() {
-        assert_eq!(kafka_version_of_image("apache/kafka:3.9.0").as_deref(), Some("3.9.0"));
-        assert_eq!(kafka_version_of_image("ghcr.io/banzaicloud/kafka:2.13-2.8.1").as_deref(), Some("2.8.1"));
+        assert_eq!(
+            kafka_version_of_image("apache/kafka:3.9.0").as_deref(),
+            Some("3.9.0")
+        );
+        assert_eq!(
+            kafka_version_of_image("ghcr.io/banzaicloud/kafka:2.13-2.8.1").as_deref(),
+            Some("2.8.1")
+        );
         assert_eq!(kafka_version_of_image("registry:5000/kafka:latest"), None);
         assert_eq!(kafka_version_of_image("apache/kafka@sha256:abc"), None);
-        assert_eq!(kafka_version_of_image(DEFAULT_IMAGE).as_deref(), Some(KAFKA_VERSION));
+        assert_eq!(
+            kafka_version_of_image(DEFAULT_IMAGE).as_deref(),
+            Some(KAFKA_VERSION)
+        );
     }
 
     #[test]

@@ -24,9 +24,12 @@ fn same_input_gives_identical_bytes() {
 /// Reverses the key order of every mapping, recursively.
 fn reversed(value: &serde_json::Value) -> serde_json::Value {
     match value {
-        serde_json::Value::Object(m) => {
-            serde_json::Value::Object(m.iter().rev().map(|(k, v)| (k.clone(), reversed(v))).collect())
-        }
+        serde_json::Value::Object(m) => serde_json::Value::Object(
+            m.iter()
+                .rev()
+                .map(|(k, v)| (k.clone(), reversed(v)))
+                .collect(),
+        ),
         serde_json::Value::Array(a) => serde_json::Value::Array(a.iter().map(reversed).collect()),
         v => v.clone(),
     }
@@ -34,17 +37,42 @@ fn reversed(value: &serde_json::Value) -> serde_json::Value {
 
 #[test]
 fn json_input_and_reordered_keys_give_the_same_bytes() {
-    for fixture_path in [example("descriptor.yaml"), fixture("seed-descriptor.yaml"), fixture("multi-replica.yaml")] {
+    for fixture_path in [
+        example("descriptor.yaml"),
+        fixture("seed-descriptor.yaml"),
+        fixture("multi-replica.yaml"),
+    ] {
         let yaml_text = std::fs::read_to_string(&fixture_path).unwrap();
         let value: serde_json::Value = serde_yaml::from_str(&yaml_text).unwrap();
-        let kc = if fixture_path.ends_with("multi-replica.yaml") { fixture("target-kafkacluster.yaml") } else { example("kafkacluster.yaml") };
-        let expected = render_ok(&["render", "-f", path_str(&fixture_path), "--kafka-cluster", path_str(&kc)]);
+        let kc = if fixture_path.ends_with("multi-replica.yaml") {
+            fixture("target-kafkacluster.yaml")
+        } else {
+            example("kafkacluster.yaml")
+        };
+        let expected = render_ok(&[
+            "render",
+            "-f",
+            path_str(&fixture_path),
+            "--kafka-cluster",
+            path_str(&kc),
+        ]);
         let dir = tempfile::tempdir().unwrap();
         for (i, v) in [value.clone(), reversed(&value)].iter().enumerate() {
             let json_path = dir.path().join(format!("d{i}.json"));
             std::fs::write(&json_path, serde_json::to_string_pretty(v).unwrap()).unwrap();
-            let got = render_ok(&["render", "-f", path_str(&json_path), "--kafka-cluster", path_str(&kc)]);
-            assert_eq!(got, expected, "{} as JSON (variant {i}) renders differently", fixture_path.display());
+            let got = render_ok(&[
+                "render",
+                "-f",
+                path_str(&json_path),
+                "--kafka-cluster",
+                path_str(&kc),
+            ]);
+            assert_eq!(
+                got,
+                expected,
+                "{} as JSON (variant {i}) renders differently",
+                fixture_path.display()
+            );
         }
     }
 }
@@ -58,8 +86,23 @@ fn krm_wrapped_descriptor_renders_like_the_bare_one() {
     let path = dir.path().join("wrapped.yaml");
     std::fs::write(&path, wrapped).unwrap();
     let kc = example("kafkacluster.yaml");
-    let expected = render_ok(&["render", "-f", path_str(&example("descriptor.yaml")), "--kafka-cluster", path_str(&kc)]);
-    assert_eq!(render_ok(&["render", "-f", path_str(&path), "--kafka-cluster", path_str(&kc)]), expected);
+    let expected = render_ok(&[
+        "render",
+        "-f",
+        path_str(&example("descriptor.yaml")),
+        "--kafka-cluster",
+        path_str(&kc),
+    ]);
+    assert_eq!(
+        render_ok(&[
+            "render",
+            "-f",
+            path_str(&path),
+            "--kafka-cluster",
+            path_str(&kc)
+        ]),
+        expected
+    );
 }
 
 #[test]
@@ -71,27 +114,75 @@ fn krm_metadata_names_the_objects_and_flags_win() {
     let path = dir.path().join("wrapped.yaml");
     std::fs::write(&path, wrapped).unwrap();
     let kc = example("kafkacluster.yaml");
-    let out = render_ok(&["render", "-f", path_str(&path), "--kafka-cluster", path_str(&kc)]);
-    assert!(out.contains("kind: Deployment\nmetadata:\n  name: eu-migration\n  namespace: mm2\n"), "{out}");
-    let out = render_ok(&["render", "-f", path_str(&path), "--kafka-cluster", path_str(&kc), "-n", "other", "--name", "x"]);
-    assert!(out.contains("kind: Deployment\nmetadata:\n  name: x\n  namespace: other\n"), "{out}");
+    let out = render_ok(&[
+        "render",
+        "-f",
+        path_str(&path),
+        "--kafka-cluster",
+        path_str(&kc),
+    ]);
+    assert!(
+        out.contains("kind: Deployment\nmetadata:\n  name: eu-migration\n  namespace: mm2\n"),
+        "{out}"
+    );
+    let out = render_ok(&[
+        "render",
+        "-f",
+        path_str(&path),
+        "--kafka-cluster",
+        path_str(&kc),
+        "-n",
+        "other",
+        "--name",
+        "x",
+    ]);
+    assert!(
+        out.contains("kind: Deployment\nmetadata:\n  name: x\n  namespace: other\n"),
+        "{out}"
+    );
 }
 
 #[test]
 fn stdin_descriptor_renders_like_the_file() {
     let kc = example("kafkacluster.yaml");
     let text = std::fs::read_to_string(example("descriptor.yaml")).unwrap();
-    let o = run_with_stdin(&["render", "-f", "-", "--kafka-cluster", path_str(&kc)], &text);
+    let o = run_with_stdin(
+        &["render", "-f", "-", "--kafka-cluster", path_str(&kc)],
+        &text,
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(stdout(&o), render_ok(&["render", "-f", path_str(&example("descriptor.yaml")), "--kafka-cluster", path_str(&kc)]));
+    assert_eq!(
+        stdout(&o),
+        render_ok(&[
+            "render",
+            "-f",
+            path_str(&example("descriptor.yaml")),
+            "--kafka-cluster",
+            path_str(&kc)
+        ])
+    );
 }
 
 #[test]
 fn json_output_is_a_v1_list_of_the_same_objects() {
     let kc = example("kafkacluster.yaml");
     let d = example("descriptor.yaml");
-    let yaml = render_ok(&["render", "-f", path_str(&d), "--kafka-cluster", path_str(&kc)]);
-    let json = render_ok(&["render", "-f", path_str(&d), "--kafka-cluster", path_str(&kc), "-o", "json"]);
+    let yaml = render_ok(&[
+        "render",
+        "-f",
+        path_str(&d),
+        "--kafka-cluster",
+        path_str(&kc),
+    ]);
+    let json = render_ok(&[
+        "render",
+        "-f",
+        path_str(&d),
+        "--kafka-cluster",
+        path_str(&kc),
+        "-o",
+        "json",
+    ]);
     let list: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(list["kind"], "List");
     let from_yaml: Vec<serde_json::Value> = serde_yaml::Deserializer::from_str(&yaml)
@@ -104,58 +195,129 @@ fn json_output_is_a_v1_list_of_the_same_objects() {
 fn user_properties_come_out_verbatim_after_the_maintained_section() {
     let kc = example("kafkacluster.yaml");
     let d = example("descriptor.yaml");
-    let json = render_ok(&["render", "-f", path_str(&d), "--kafka-cluster", path_str(&kc), "-o", "json"]);
+    let json = render_ok(&[
+        "render",
+        "-f",
+        path_str(&d),
+        "--kafka-cluster",
+        path_str(&kc),
+        "-o",
+        "json",
+    ]);
     let list: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let cm = list["items"].as_array().unwrap().iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+    let cm = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap")
+        .unwrap();
     let props = cm["data"]["mm2.properties"].as_str().unwrap();
-    let descriptor: serde_json::Value = serde_yaml::from_str(&std::fs::read_to_string(&d).unwrap()).unwrap();
+    let descriptor: serde_json::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&d).unwrap()).unwrap();
     let user = descriptor["mirrorMaker2Properties"].as_str().unwrap();
     let (maintained, rest) = props.split_once("# user provided mm2 settings\n").unwrap();
     assert_eq!(rest, format!("{user}\n"));
     assert!(maintained.contains("\nclusters=source-cluster, target-cluster\n"));
-    assert!(maintained.contains("\nsource-cluster.bootstrap.servers=ec2-184-72-117-95.compute-1.amazonaws.com:9092\n"));
-    assert!(maintained.contains("\ntarget-cluster.bootstrap.servers=kafka-all-broker.kafka.svc.cluster.local:29092\n"));
+    assert!(maintained.contains(
+        "\nsource-cluster.bootstrap.servers=ec2-184-72-117-95.compute-1.amazonaws.com:9092\n"
+    ));
+    assert!(maintained.contains(
+        "\ntarget-cluster.bootstrap.servers=kafka-all-broker.kafka.svc.cluster.local:29092\n"
+    ));
 }
 
 #[test]
 fn any_config_change_changes_the_configmap_name_and_pod_annotation() {
     let kc = example("kafkacluster.yaml");
     let d = example("descriptor.yaml");
-    let before = render_ok(&["render", "-f", path_str(&d), "--kafka-cluster", path_str(&kc)]);
-    let changed = std::fs::read_to_string(&d).unwrap().replace("tasks.max=5000", "tasks.max=50");
+    let before = render_ok(&[
+        "render",
+        "-f",
+        path_str(&d),
+        "--kafka-cluster",
+        path_str(&kc),
+    ]);
+    let changed = std::fs::read_to_string(&d)
+        .unwrap()
+        .replace("tasks.max=5000", "tasks.max=50");
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("d.yaml");
     std::fs::write(&p, changed).unwrap();
-    let after = render_ok(&["render", "-f", path_str(&p), "--kafka-cluster", path_str(&kc)]);
-    let name = |s: &str| s.lines().find(|l| l.contains("name: mirrormaker2-config-")).unwrap().trim().to_string();
-    let hash = |s: &str| s.lines().find(|l| l.contains("mm2gen.io/config-sha256")).unwrap().trim().to_string();
+    let after = render_ok(&[
+        "render",
+        "-f",
+        path_str(&p),
+        "--kafka-cluster",
+        path_str(&kc),
+    ]);
+    let name = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("name: mirrormaker2-config-"))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    let hash = |s: &str| {
+        s.lines()
+            .find(|l| l.contains("mm2gen.io/config-sha256"))
+            .unwrap()
+            .trim()
+            .to_string()
+    };
     assert_ne!(name(&before), name(&after));
     assert_ne!(hash(&before), hash(&after));
     // Only the config, its name and the hash differ.
     let norm = |s: &str| s.replace(&name(s), "NAME").replace(&hash(s), "HASH");
     let (b, a) = (norm(&before), norm(&after));
-    let diff: Vec<String> = b.lines().zip(a.lines()).filter(|(x, y)| x != y).map(|(x, _)| x.to_string()).collect();
-    assert!(!diff.is_empty() && diff.iter().all(|l| l.contains("tasks.max") || l.contains("content-sha256")), "{diff:?}");
+    let diff: Vec<String> = b
+        .lines()
+        .zip(a.lines())
+        .filter(|(x, y)| x != y)
+        .map(|(x, _)| x.to_string())
+        .collect();
+    assert!(
+        !diff.is_empty()
+            && diff
+                .iter()
+                .all(|l| l.contains("tasks.max") || l.contains("content-sha256")),
+        "{diff:?}"
+    );
 }
 
 #[test]
 fn no_secret_value_appears_in_any_configmap() {
-    let secret_values = ["fixture-truststore-secret", "fixture-keystore-secret", "fixture-key-secret", "not-a-real-truststore"];
+    let secret_values = [
+        "fixture-truststore-secret",
+        "fixture-keystore-secret",
+        "fixture-key-secret",
+        "not-a-real-truststore",
+    ];
     for (name, args) in rendered_cases() {
         let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
         args.extend(["-o", "json"]);
         let list: serde_json::Value = serde_json::from_str(&render_ok(&args)).unwrap();
-        for cm in list["items"].as_array().unwrap().iter().filter(|o| o["kind"] == "ConfigMap") {
+        for cm in list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["kind"] == "ConfigMap")
+        {
             let text = cm.to_string();
             for v in secret_values {
-                assert!(!text.contains(v), "{name}: ConfigMap holds secret value {v}");
+                assert!(
+                    !text.contains(v),
+                    "{name}: ConfigMap holds secret value {v}"
+                );
             }
             let props = cm["data"]["mm2.properties"].as_str().unwrap();
             for line in props.lines().filter(|l| !l.trim_start().starts_with('#')) {
                 let lower = line.to_ascii_lowercase();
                 if lower.contains("password=") || lower.contains("jaas.config=") {
                     let value = line.split_once('=').unwrap().1;
-                    assert!(value.starts_with("${secrets:"), "{name}: `{line}` is not a provider reference");
+                    assert!(
+                        value.starts_with("${secrets:"),
+                        "{name}: `{line}` is not a provider reference"
+                    );
                 }
             }
         }

@@ -237,7 +237,12 @@ impl Reader {
     }
 
     /// Checks that `node` is a mapping with only `allowed` keys. Null counts as an empty mapping.
-    fn fields<'n>(&mut self, node: &'n Node, path: &str, allowed: &[&str]) -> Vec<(&'n str, &'n Node)> {
+    fn fields<'n>(
+        &mut self,
+        node: &'n Node,
+        path: &str,
+        allowed: &[&str],
+    ) -> Vec<(&'n str, &'n Node)> {
         let entries = match &node.value {
             Value::Map(entries) => entries,
             Value::Null => return Vec::new(),
@@ -255,13 +260,22 @@ impl Reader {
         let mut out = Vec::new();
         for (key, value) in entries {
             let Some(k) = key.as_scalar().map(|s| s.text.as_str()) else {
-                self.error(key, path, "mapping keys must be plain strings".into(), "use a simple key");
+                self.error(
+                    key,
+                    path,
+                    "mapping keys must be plain strings".into(),
+                    "use a simple key",
+                );
                 continue;
             };
             if allowed.contains(&k) {
                 out.push((k, value));
             } else {
-                let here = if path.is_empty() { "the descriptor".to_string() } else { format!("`{path}`") };
+                let here = if path.is_empty() {
+                    "the descriptor".to_string()
+                } else {
+                    format!("`{path}`")
+                };
                 let help = match did_you_mean(k, allowed.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None => format!("the fields of {here} are: {}", allowed.join(", ")),
@@ -313,7 +327,10 @@ impl Reader {
                 self.error(
                     node,
                     path,
-                    format!("`{}` must be a whole number, found {what}", display_path(path)),
+                    format!(
+                        "`{}` must be a whole number, found {what}",
+                        display_path(path)
+                    ),
                     "write a number without quotes, e.g. `1`",
                 );
                 None
@@ -336,7 +353,10 @@ impl Reader {
                 self.error(
                     node,
                     path,
-                    format!("`{}` must be true or false, found {what}", display_path(path)),
+                    format!(
+                        "`{}` must be true or false, found {what}",
+                        display_path(path)
+                    ),
                     "write `true` or `false` without quotes",
                 );
                 None
@@ -410,7 +430,12 @@ impl Reader {
                     // Kustomize and kpt add their own annotations and labels; accept any
                     // metadata and read only what names the output.
                     if v.as_map().is_none() && !v.is_null() {
-                        self.error(v, "metadata", "`metadata` must be a mapping".into(), "give at least `name:`");
+                        self.error(
+                            v,
+                            "metadata",
+                            "`metadata` must be a mapping".into(),
+                            "give at least `name:`",
+                        );
                     }
                     if let Some(n) = v.get("name") {
                         metadata.name = self.string(n, "metadata.name");
@@ -435,7 +460,13 @@ impl Reader {
         self.descriptor(spec, "spec", base_dir, Some(metadata))
     }
 
-    fn descriptor(&mut self, node: &Node, path: &str, base_dir: PathBuf, krm: Option<KrmMetadata>) -> Descriptor {
+    fn descriptor(
+        &mut self,
+        node: &Node,
+        path: &str,
+        base_dir: PathBuf,
+        krm: Option<KrmMetadata>,
+    ) -> Descriptor {
         let mut d = Descriptor {
             source: self.file.clone(),
             base_dir,
@@ -539,7 +570,11 @@ impl Reader {
             alias: None,
             credentials: Credentials::default(),
         };
-        for (k, v) in self.fields(node, path, &["bootstrapServerAddress", "alias", "tls", "sasl"]) {
+        for (k, v) in self.fields(
+            node,
+            path,
+            &["bootstrapServerAddress", "alias", "tls", "sasl"],
+        ) {
             let p = join(path, k);
             match k {
                 "bootstrapServerAddress" => c.bootstrap_server_address = self.string(v, &p),
@@ -687,14 +722,23 @@ impl Reader {
     }
 }
 
-/// For a literal block scalar whose indicator (`|`, `|-`) is on `indicator_line`, its content
-/// starts on the next line, indented like the first non-blank content line.
-fn literal_line_map(file: &SourceFile, indicator_line: usize) -> Option<LineMap> {
-    let first_line = indicator_line + 1;
-    let indent = file
-        .text
-        .lines()
-        .skip(indicator_line)
+/// Where the content of a literal block scalar starts. The parser reports the scalar at its
+/// indicator (`|`, `|-`) or at its first content line depending on the input; content starts
+/// on the line after an indicator, indented like its first non-blank line.
+fn literal_line_map(file: &SourceFile, reported_line: usize) -> Option<LineMap> {
+    let lines: Vec<&str> = file.text.lines().collect();
+    let at = lines.get(reported_line.checked_sub(1)?)?;
+    let is_indicator = at.split('#').next().map(str::trim_end).is_some_and(|l| {
+        l.ends_with('|') || l.ends_with("|-") || l.ends_with("|+") || l.contains(": |")
+    });
+    let first_line = if is_indicator {
+        reported_line + 1
+    } else {
+        reported_line
+    };
+    let indent = lines
+        .iter()
+        .skip(first_line - 1)
         .find(|l| !l.trim().is_empty())
         .map(|l| l.len() - l.trim_start_matches(' ').len())?;
     Some(LineMap { first_line, indent })
@@ -748,7 +792,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(d.krm.unwrap().name.unwrap().value, "mm2");
-        assert_eq!(d.kafka_clusters[0].alias.as_ref().unwrap().path, "spec.kafkaClusters[0].alias");
+        assert_eq!(
+            d.kafka_clusters[0].alias.as_ref().unwrap().path,
+            "spec.kafkaClusters[0].alias"
+        );
     }
 
     #[test]
@@ -761,8 +808,11 @@ mod tests {
 
     #[test]
     fn wrong_types_are_reported_together() {
-        let err = load_str("mirrorMaker2Spec:\n  minReplicas: one\n  maxReplicas: [1]\n").unwrap_err();
+        let err =
+            load_str("mirrorMaker2Spec:\n  minReplicas: one\n  maxReplicas: [1]\n").unwrap_err();
         assert_eq!(err.diagnostics.len(), 2);
-        assert!(err.diagnostics[0].message.contains("must be a whole number"));
+        assert!(err.diagnostics[0]
+            .message
+            .contains("must be a whole number"));
     }
 }

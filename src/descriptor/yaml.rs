@@ -210,10 +210,14 @@ pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>> {
     for event in Parser::new_from_str(&file.text) {
         let (event, span) = event.map_err(|e| {
             let m = e.marker();
-            Diagnostic::error(format!("{} is not valid YAML or JSON: {}", file.name, e.info()))
-                .at(Some(Location::new(file, m.line(), m.col(), 1)))
-                .label("the parser stopped here")
-                .help("check the indentation and quoting around this line")
+            Diagnostic::error(format!(
+                "{} is not valid YAML or JSON: {}",
+                file.name,
+                e.info()
+            ))
+            .at(Some(Location::new(file, m.line(), m.col(), 1)))
+            .label("the parser stopped here")
+            .help("check the indentation and quoting around this line")
         })?;
         let node = match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => continue,
@@ -225,11 +229,18 @@ pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>> {
                 continue;
             }
             Event::Alias(_) => {
-                return Err(Diagnostic::error("YAML aliases (`*name`) are not supported")
-                    .at(Some(Location::new(file, pos(&span, false).line, pos(&span, false).col, 1)))
-                    .label("alias used here")
-                    .help("write the value out in full; aliases can expand exponentially")
-                    .into())
+                return Err(
+                    Diagnostic::error("YAML aliases (`*name`) are not supported")
+                        .at(Some(Location::new(
+                            file,
+                            pos(&span, false).line,
+                            pos(&span, false).col,
+                            1,
+                        )))
+                        .label("alias used here")
+                        .help("write the value out in full; aliases can expand exponentially")
+                        .into(),
+                )
             }
             Event::Scalar(text, style, _, tag) => {
                 let is_null = style == ScalarStyle::Plain
@@ -254,7 +265,12 @@ pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>> {
                         "{} nests deeper than {MAX_DEPTH} levels",
                         file.name
                     ))
-                    .at(Some(Location::new(file, pos(&span, false).line, pos(&span, false).col, 1)))
+                    .at(Some(Location::new(
+                        file,
+                        pos(&span, false).line,
+                        pos(&span, false).col,
+                        1,
+                    )))
                     .help("a descriptor nests a few levels; check that this is the right file")
                     .into());
                 }
@@ -288,10 +304,9 @@ pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>> {
             Some(Frame::Seq(_, items)) => items.push(node),
             Some(Frame::Map(_, entries, pending_key)) => match pending_key.take() {
                 None => {
-                    if let Some(dup) = entries
-                        .iter()
-                        .find(|(k, _)| k.key_text() == node.key_text() && node.as_scalar().is_some())
-                    {
+                    if let Some(dup) = entries.iter().find(|(k, _)| {
+                        k.key_text() == node.key_text() && node.as_scalar().is_some()
+                    }) {
                         return Err(Diagnostic::error(format!(
                             "duplicate key `{}` (first defined on line {})",
                             node.key_text(),
@@ -333,19 +348,31 @@ mod tests {
     #[test]
     fn reads_json_as_yaml() {
         let docs = parse(r#"{"a": [1, "x", true, null]}"#).unwrap();
-        assert_eq!(docs[0].to_json(), serde_json::json!({"a": [1, "x", true, null]}));
+        assert_eq!(
+            docs[0].to_json(),
+            serde_json::json!({"a": [1, "x", true, null]})
+        );
     }
 
     #[test]
     fn refuses_aliases_and_duplicates() {
-        assert!(parse("a: &x 1\nb: *x\n").unwrap_err().first_message().contains("aliases"));
-        assert!(parse("a: 1\na: 2\n").unwrap_err().first_message().contains("duplicate key `a`"));
+        assert!(parse("a: &x 1\nb: *x\n")
+            .unwrap_err()
+            .first_message()
+            .contains("aliases"));
+        assert!(parse("a: 1\na: 2\n")
+            .unwrap_err()
+            .first_message()
+            .contains("duplicate key `a`"));
     }
 
     #[test]
     fn refuses_deep_nesting() {
         let deep = "[".repeat(200) + &"]".repeat(200);
-        assert!(parse(&deep).unwrap_err().first_message().contains("nests deeper"));
+        assert!(parse(&deep)
+            .unwrap_err()
+            .first_message()
+            .contains("nests deeper"));
     }
 
     #[test]

@@ -37,7 +37,9 @@ fn classify_pattern(pattern: &str) -> TopicPattern {
     // `\.` is a literal dot; an unescaped `.` is read as the dot users mean in topic names.
     let literal = body.replace("\\.", ".").replace("\\-", "-");
     let plain = !literal.is_empty()
-        && literal.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        && literal
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     match (plain, prefixed) {
         (true, false) => TopicPattern::Literal(literal),
         (true, true) => TopicPattern::Prefix(literal),
@@ -62,7 +64,10 @@ pub fn kafka_user(
         return None;
     }
     let (cluster_namespace, cluster_name) = target?;
-    let user_name = spec.name.as_ref().map_or_else(|| format!("{namespace}-{name}"), |n| n.value.clone());
+    let user_name = spec
+        .name
+        .as_ref()
+        .map_or_else(|| format!("{namespace}-{name}"), |n| n.value.clone());
     if let Err(why) = check_dns_label(&user_name, 63) {
         let d = Diagnostic::error(format!("KafkaUser name `{}` {why}", user_name.escape_default()))
             .help("set mirrorMaker2Spec.kafkaUser.name to the principal Streaming Data Manager gives MirrorMaker2 (`<namespace>-<serviceaccount>`)");
@@ -87,7 +92,11 @@ pub fn kafka_user(
     // topic (`mm2-offset-syncs<sep><alias><sep>internal`) all start with `mm2-`.
     both("mm2-".to_string(), "prefixed", &mut grants);
     both("heartbeats".to_string(), "literal", &mut grants);
-    for key in ["offset.storage.topic", "config.storage.topic", "status.storage.topic"] {
+    for key in [
+        "offset.storage.topic",
+        "config.storage.topic",
+        "status.storage.topic",
+    ] {
         if let Some(e) = props.get(key) {
             both(e.value.trim().to_string(), "literal", &mut grants);
         }
@@ -107,9 +116,15 @@ pub fn kafka_user(
                 pattern_type,
             };
             let grant = match (classify_pattern(pattern), policy.remote_prefix()) {
-                (TopicPattern::Literal(t), Some(_)) => policy.remote_topic(&t).map(|r| write(r, "literal")),
-                (TopicPattern::Prefix(p), Some(_)) => policy.remote_topic(&p).map(|r| write(r, "prefixed")),
-                (TopicPattern::Any, Some(prefix)) if !prefix.is_empty() => Some(write(prefix, "prefixed")),
+                (TopicPattern::Literal(t), Some(_)) => {
+                    policy.remote_topic(&t).map(|r| write(r, "literal"))
+                }
+                (TopicPattern::Prefix(p), Some(_)) => {
+                    policy.remote_topic(&p).map(|r| write(r, "prefixed"))
+                }
+                (TopicPattern::Any, Some(prefix)) if !prefix.is_empty() => {
+                    Some(write(prefix, "prefixed"))
+                }
                 _ => None,
             };
             match grant {
@@ -153,9 +168,18 @@ mod tests {
 
     #[test]
     fn topic_patterns_become_the_narrowest_acl() {
-        assert_eq!(classify_pattern("orders"), TopicPattern::Literal("orders".into()));
-        assert_eq!(classify_pattern("orders\\.v1"), TopicPattern::Literal("orders.v1".into()));
-        assert_eq!(classify_pattern("payments.*"), TopicPattern::Prefix("payments".into()));
+        assert_eq!(
+            classify_pattern("orders"),
+            TopicPattern::Literal("orders".into())
+        );
+        assert_eq!(
+            classify_pattern("orders\\.v1"),
+            TopicPattern::Literal("orders.v1".into())
+        );
+        assert_eq!(
+            classify_pattern("payments.*"),
+            TopicPattern::Prefix("payments".into())
+        );
         assert_eq!(classify_pattern(".*"), TopicPattern::Any);
         assert_eq!(classify_pattern("a|b"), TopicPattern::Any);
     }

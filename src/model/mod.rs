@@ -146,11 +146,16 @@ pub struct UserProperties {
 
 impl UserProperties {
     fn location(&self, line: usize, col: usize, len: usize) -> Option<Location> {
-        self.block.as_ref().and_then(|b| b.location_of(line, col, len))
+        self.block
+            .as_ref()
+            .and_then(|b| b.location_of(line, col, len))
     }
 
     fn path(&self, line: usize) -> String {
-        let base = self.block.as_ref().map_or("mirrorMaker2Properties", |b| b.path.as_str());
+        let base = self
+            .block
+            .as_ref()
+            .map_or("mirrorMaker2Properties", |b| b.path.as_str());
         format!("{base} (line {line} of the block)")
     }
 
@@ -160,13 +165,23 @@ impl UserProperties {
     }
 
     /// Points at a part of the key, e.g. the alias of a flow.
-    pub fn diag_at_key_part(&self, entry: &Entry, offset: usize, len: usize, d: Diagnostic) -> Diagnostic {
+    pub fn diag_at_key_part(
+        &self,
+        entry: &Entry,
+        offset: usize,
+        len: usize,
+        d: Diagnostic,
+    ) -> Diagnostic {
         d.at(self.location(entry.first_line, entry.key_col + offset, len))
             .path(self.path(entry.first_line))
     }
 
     pub fn diag_at_value(&self, entry: &Entry, d: Diagnostic) -> Diagnostic {
-        let raw = self.text.split('\n').nth(entry.first_line - 1).unwrap_or("");
+        let raw = self
+            .text
+            .split('\n')
+            .nth(entry.first_line - 1)
+            .unwrap_or("");
         let after_key = entry.key_col + entry.key.len();
         let value_col = raw
             .get(after_key..)
@@ -235,15 +250,18 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
     let cluster_secrets: Vec<ClusterSecrets> = aliases
         .iter()
         .map(|a| {
-            let default_secret = generated
-                .iter()
-                .find(|g| g.alias == a.alias)
-                .map_or_else(|| format!("{name}-{}-credentials", dns_label(&a.alias, 40)), |g| g.name.clone());
+            let default_secret = generated.iter().find(|g| g.alias == a.alias).map_or_else(
+                || format!("{name}-{}-credentials", dns_label(&a.alias, 40)),
+                |g| g.name.clone(),
+            );
             ClusterSecrets::new(&a.alias, default_secret, &a.credentials)
         })
         .collect();
     for a in &aliases {
-        if let (Some(g), Some(tls)) = (generated.iter().find(|g| g.alias == a.alias), &a.credentials.tls) {
+        if let (Some(g), Some(tls)) = (
+            generated.iter().find(|g| g.alias == a.alias),
+            &a.credentials.tls,
+        ) {
             if let Some(sn) = &tls.secret_name {
                 diags.push(sn.diag(Diagnostic::error(format!(
                     "`{}` names Secret `{}`, but --secret-file also generates `{}` for this alias",
@@ -265,7 +283,10 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
     diags.check()?;
 
     let comments = if multi_node {
-        vec!["several MirrorMaker2 pods share work through the internal REST server of KIP-710".to_string()]
+        vec![
+            "several MirrorMaker2 pods share work through the internal REST server of KIP-710"
+                .to_string(),
+        ]
     } else {
         Vec::new()
     };
@@ -275,19 +296,37 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
     let labels = labels(&name, kafka_version.as_deref());
     let selector: BTreeMap<String, String> = labels
         .iter()
-        .filter(|(k, _)| k.as_str() == "app.kubernetes.io/name" || k.as_str() == "app.kubernetes.io/instance")
+        .filter(|(k, _)| {
+            k.as_str() == "app.kubernetes.io/name" || k.as_str() == "app.kubernetes.io/instance"
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
 
-    let heap_opts = d.spec.kafka_heap_opts.as_ref().map_or(DEFAULT_HEAP_OPTS.to_string(), |h| h.value.clone());
+    let heap_opts = d
+        .spec
+        .kafka_heap_opts
+        .as_ref()
+        .map_or(DEFAULT_HEAP_OPTS.to_string(), |h| h.value.clone());
     if heap_opts.contains(['\n', '\r']) {
-        let h = d.spec.kafka_heap_opts.as_ref().expect("only a user value can hold a newline");
-        diags.push(h.diag(Diagnostic::error("kafkaHeapOpts holds a line break")).help("write the JVM options on one line, e.g. `-Xms256M -Xmx2G`"));
+        let h = d
+            .spec
+            .kafka_heap_opts
+            .as_ref()
+            .expect("only a user value can hold a newline");
+        diags.push(
+            h.diag(Diagnostic::error("kafkaHeapOpts holds a line break"))
+                .help("write the JVM options on one line, e.g. `-Xms256M -Xmx2G`"),
+        );
     }
     let resources = pod_resources(d, &heap_opts, &mut diags);
-    let node_selector = typed_passthrough::<BTreeMap<String, String>>(&d.spec.node_selector, &mut diags);
-    let tolerations = typed_passthrough::<Vec<k8s_openapi::api::core::v1::Toleration>>(&d.spec.tolerations, &mut diags);
-    let affinity = typed_passthrough::<k8s_openapi::api::core::v1::Affinity>(&d.spec.affinity, &mut diags);
+    let node_selector =
+        typed_passthrough::<BTreeMap<String, String>>(&d.spec.node_selector, &mut diags);
+    let tolerations = typed_passthrough::<Vec<k8s_openapi::api::core::v1::Toleration>>(
+        &d.spec.tolerations,
+        &mut diags,
+    );
+    let affinity =
+        typed_passthrough::<k8s_openapi::api::core::v1::Affinity>(&d.spec.affinity, &mut diags);
     let istio_revision = istio_revision(d, &mut diags);
 
     let external_secrets: Vec<String> = plan
@@ -302,25 +341,45 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
     check_generated_keys(&generated, &plan.volumes, &mut diags);
 
     let kafka_user = target.and_then(|t| {
-        grants::kafka_user(d, &props, &flows, t.alias.as_str(), t.sdm.as_ref().map(|s| (s.namespace.as_str(), s.name.as_str())), &name, &namespace, &mut diags)
+        grants::kafka_user(
+            d,
+            &props,
+            &flows,
+            t.alias.as_str(),
+            t.sdm
+                .as_ref()
+                .map(|s| (s.namespace.as_str(), s.name.as_str())),
+            &name,
+            &namespace,
+            &mut diags,
+        )
     });
     diags.check()?;
 
     let mut pod_labels = labels.clone();
     let mut pod_annotations = BTreeMap::new();
     pod_annotations.insert("mm2gen.io/config-sha256".to_string(), config_sha256.clone());
-    pod_annotations.insert("kubectl.kubernetes.io/default-container".to_string(), "mirrormaker2".to_string());
+    pod_annotations.insert(
+        "kubectl.kubernetes.io/default-container".to_string(),
+        "mirrormaker2".to_string(),
+    );
     if let Some(rev) = &istio_revision {
         pod_labels.insert("istio.io/rev".to_string(), rev.clone());
         pod_annotations.insert("sidecar.istio.io/inject".to_string(), "true".to_string());
         // MirrorMaker2 connects at start-up; without the proxy up its first connections fail.
-        pod_annotations.insert("proxy.istio.io/config".to_string(), "{\"holdApplicationUntilProxyStarts\":true}".to_string());
+        pod_annotations.insert(
+            "proxy.istio.io/config".to_string(),
+            "{\"holdApplicationUntilProxyStarts\":true}".to_string(),
+        );
     }
     let mut deployment_annotations = BTreeMap::new();
     if !external_secrets.is_empty() {
         // Secrets managed outside mm2gen keep their name when rotated; Stakater Reloader (or a
         // compatible controller) rolls the pods when they change.
-        deployment_annotations.insert("secret.reloader.stakater.com/reload".to_string(), external_secrets.join(","));
+        deployment_annotations.insert(
+            "secret.reloader.stakater.com/reload".to_string(),
+            external_secrets.join(","),
+        );
     }
 
     let mut warnings = diags.warnings;
@@ -369,7 +428,11 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
         pod_labels,
         pod_annotations,
         deployment_annotations,
-        strategy: if multi_node { "RollingUpdate" } else { "Recreate" },
+        strategy: if multi_node {
+            "RollingUpdate"
+        } else {
+            "Recreate"
+        },
         pod_disruption_budget: multi_node,
         warnings,
     })
@@ -401,7 +464,14 @@ fn user_properties(d: &Descriptor, diags: &mut Collector) -> UserProperties {
 fn declare_aliases(d: &Descriptor, inputs: &Inputs, diags: &mut Collector) -> Vec<AliasDecl> {
     let mut out = Vec::new();
     for c in &d.non_sdm_clusters {
-        let Some(alias) = required(&c.alias, &c.path, "alias", c.location.clone(), "name the cluster, e.g. `alias: source-cluster`", diags) else {
+        let Some(alias) = required(
+            &c.alias,
+            &c.path,
+            "alias",
+            c.location.clone(),
+            "name the cluster, e.g. `alias: source-cluster`",
+            diags,
+        ) else {
             continue;
         };
         let bootstrap = required(
@@ -436,7 +506,10 @@ fn declare_aliases(d: &Descriptor, inputs: &Inputs, diags: &mut Collector) -> Ve
                     .or_else(|| {
                         let first = d.kubernetes_configs.first()?;
                         let kc = kubeconfig_cache.get_or_insert_with(|| {
-                            resolve::load_kubeconfig(&resolve::kubeconfig_path(&first.value, &d.base_dir))
+                            resolve::load_kubeconfig(&resolve::kubeconfig_path(
+                                &first.value,
+                                &d.base_dir,
+                            ))
                         });
                         match kc {
                             Ok(k) => k.current_context.clone(),
@@ -466,7 +539,11 @@ fn declare_aliases(d: &Descriptor, inputs: &Inputs, diags: &mut Collector) -> Ve
             .internal_listener_name
             .clone()
             .filter(|l| !l.value.is_empty())
-            .or_else(|| c.external_listener_name.clone().filter(|l| !l.value.is_empty()));
+            .or_else(|| {
+                c.external_listener_name
+                    .clone()
+                    .filter(|l| !l.value.is_empty())
+            });
         out.push(AliasDecl {
             alias,
             origin: c.alias.clone().filter(|a| !a.value.is_empty()),
@@ -502,7 +579,10 @@ fn required<'a>(
     match value {
         Some(v) if !v.value.trim().is_empty() => Some(v),
         Some(v) => {
-            diags.push(v.diag(Diagnostic::error(format!("`{parent}.{field}` is empty"))).help(help.to_string()));
+            diags.push(
+                v.diag(Diagnostic::error(format!("`{parent}.{field}` is empty")))
+                    .help(help.to_string()),
+            );
             None
         }
         None => {
@@ -518,7 +598,9 @@ fn required<'a>(
 }
 
 fn non_empty(v: &Option<Located<String>>) -> Option<&str> {
-    v.as_ref().map(|l| l.value.as_str()).filter(|s| !s.is_empty())
+    v.as_ref()
+        .map(|l| l.value.as_str())
+        .filter(|s| !s.is_empty())
 }
 
 /// MirrorMaker2 builds topic names from aliases (`mm2-offsets.<alias>.internal`, ...), so an
@@ -560,10 +642,17 @@ fn check_aliases(aliases: &[AliasDecl], diags: &mut Collector) {
             diags.push(d);
         }
         if let Some(first) = seen.insert(&a.alias, a) {
-            let d = Diagnostic::error(format!("cluster alias `{}` is declared twice (also at {})", a.alias, first.path))
-                .at(a.origin.as_ref().and_then(|o| o.location.clone()).or(a.location.clone()))
-                .path(a.path.clone())
-                .help("every cluster needs its own alias: MirrorMaker2 addresses clusters by alias");
+            let d = Diagnostic::error(format!(
+                "cluster alias `{}` is declared twice (also at {})",
+                a.alias, first.path
+            ))
+            .at(a
+                .origin
+                .as_ref()
+                .and_then(|o| o.location.clone())
+                .or(a.location.clone()))
+            .path(a.path.clone())
+            .help("every cluster needs its own alias: MirrorMaker2 addresses clusters by alias");
             diags.push(d);
         }
     }
@@ -600,14 +689,26 @@ fn check_user_keys(props: &UserProperties, aliases: &[&str], diags: &mut Collect
                 diags.push(unknown_alias(props, e, source, 0, aliases));
             }
             if target.is_none() {
-                diags.push(unknown_alias(props, e, target_text, source.len() + 2, aliases));
+                diags.push(unknown_alias(
+                    props,
+                    e,
+                    target_text,
+                    source.len() + 2,
+                    aliases,
+                ));
             }
         }
         let value = e.value.trim();
         if secrets::is_placeholder(value) && !is_secret_key(&e.key) {
             diags.push(
                 props
-                    .diag_at_value(e, Diagnostic::error(format!("`{}` still holds the guide's placeholder `{value}`", e.key)))
+                    .diag_at_value(
+                        e,
+                        Diagnostic::error(format!(
+                            "`{}` still holds the guide's placeholder `{value}`",
+                            e.key
+                        )),
+                    )
                     .label("placeholder")
                     .help("replace it with a real value, or remove the line"),
             );
@@ -616,10 +717,18 @@ fn check_user_keys(props: &UserProperties, aliases: &[&str], diags: &mut Collect
 }
 
 fn is_secret_key(key: &str) -> bool {
-    secrets::SecretSetting::ALL.iter().any(|s| key.ends_with(s.config_key()))
+    secrets::SecretSetting::ALL
+        .iter()
+        .any(|s| key.ends_with(s.config_key()))
 }
 
-fn unknown_alias(props: &UserProperties, e: &Entry, alias: &str, offset: usize, aliases: &[&str]) -> Diagnostic {
+fn unknown_alias(
+    props: &UserProperties,
+    e: &Entry,
+    alias: &str,
+    offset: usize,
+    aliases: &[&str],
+) -> Diagnostic {
     let side = if offset == 0 { "source" } else { "target" };
     let flow = e.key.split('.').next().unwrap_or(&e.key);
     let help = match did_you_mean(alias, aliases.iter().copied()) {
@@ -631,7 +740,10 @@ fn unknown_alias(props: &UserProperties, e: &Entry, alias: &str, offset: usize, 
             e,
             offset,
             alias.len(),
-            Diagnostic::error(format!("unknown cluster alias `{alias}` as the {side} of flow `{flow}` in `{}`", e.key)),
+            Diagnostic::error(format!(
+                "unknown cluster alias `{alias}` as the {side} of flow `{flow}` in `{}`",
+                e.key
+            )),
         )
         .label("not declared in kafkaClusters or nonSDMKafkaClusters")
         .help(help)
@@ -646,7 +758,10 @@ fn enabled_flows(props: &UserProperties, aliases: &[&str]) -> Vec<Flow> {
                 continue;
             }
             let key = format!("{source}->{target}.enabled");
-            if props.get(&key).is_some_and(|e| e.value.trim().eq_ignore_ascii_case("true")) {
+            if props
+                .get(&key)
+                .is_some_and(|e| e.value.trim().eq_ignore_ascii_case("true"))
+            {
                 flows.push(Flow {
                     source: source.to_string(),
                     target: target.to_string(),
@@ -661,16 +776,26 @@ fn flow_warnings(props: &UserProperties, aliases: &[&str], flows: &[Flow]) -> Ve
     let mut out = Vec::new();
     if flows.is_empty() {
         out.push(
-            Diagnostic::warning("no replication flow is enabled: MirrorMaker2 will start and copy nothing")
-                .help("enable one, e.g. `source-cluster->target-cluster.enabled=true`"),
+            Diagnostic::warning(
+                "no replication flow is enabled: MirrorMaker2 will start and copy nothing",
+            )
+            .help("enable one, e.g. `source-cluster->target-cluster.enabled=true`"),
         );
     }
     for e in &props.entries {
         if let Some(flow) = e.key.strip_suffix(".enabled").filter(|k| k.contains("->")) {
-            if !e.value.trim().eq_ignore_ascii_case("true") && !e.value.trim().eq_ignore_ascii_case("false") {
+            if !e.value.trim().eq_ignore_ascii_case("true")
+                && !e.value.trim().eq_ignore_ascii_case("false")
+            {
                 out.push(
                     props
-                        .diag_at_value(e, Diagnostic::warning(format!("flow `{flow}` is enabled only by `true`; `{}` counts as false", e.value.trim())))
+                        .diag_at_value(
+                            e,
+                            Diagnostic::warning(format!(
+                                "flow `{flow}` is enabled only by `true`; `{}` counts as false",
+                                e.value.trim()
+                            )),
+                        )
                         .help("write `true` or `false`"),
                 );
             }
@@ -681,7 +806,11 @@ fn flow_warnings(props: &UserProperties, aliases: &[&str], flows: &[Flow]) -> Ve
 }
 
 /// Bootstrap servers per alias: overrides first, then the descriptor or the KafkaCluster.
-fn bootstrap_addresses(aliases: &[AliasDecl], inputs: &Inputs, diags: &mut Collector) -> Vec<Cluster> {
+fn bootstrap_addresses(
+    aliases: &[AliasDecl],
+    inputs: &Inputs,
+    diags: &mut Collector,
+) -> Vec<Cluster> {
     for (alias, _) in &inputs.bootstrap_overrides {
         if !aliases.iter().any(|a| &a.alias == alias) {
             let names: Vec<&str> = aliases.iter().map(|a| a.alias.as_str()).collect();
@@ -689,12 +818,19 @@ fn bootstrap_addresses(aliases: &[AliasDecl], inputs: &Inputs, diags: &mut Colle
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!("declared aliases: {}", names.join(", ")),
             };
-            diags.push(Diagnostic::error(format!("--bootstrap-servers names unknown alias `{alias}`")).help(help));
+            diags.push(
+                Diagnostic::error(format!("--bootstrap-servers names unknown alias `{alias}`"))
+                    .help(help),
+            );
         }
     }
     let mut out = Vec::new();
     for a in aliases {
-        let override_ = inputs.bootstrap_overrides.iter().rev().find(|(al, _)| al == &a.alias);
+        let override_ = inputs
+            .bootstrap_overrides
+            .iter()
+            .rev()
+            .find(|(al, _)| al == &a.alias);
         let address = if let Some((_, addr)) = override_ {
             if let Err(why) = check_bootstrap(addr) {
                 diags.push(
@@ -724,13 +860,20 @@ fn bootstrap_addresses(aliases: &[AliasDecl], inputs: &Inputs, diags: &mut Colle
         out.push(Cluster {
             alias: a.alias.clone(),
             bootstrap_servers: address,
-            kafka_cluster: a.sdm.as_ref().map(|s| (s.namespace.clone(), s.name.clone())),
+            kafka_cluster: a
+                .sdm
+                .as_ref()
+                .map(|s| (s.namespace.clone(), s.name.clone())),
         });
     }
     out
 }
 
-fn sdm_bootstrap(a: &AliasDecl, sdm: &SdmInfo, inputs: &Inputs) -> std::result::Result<String, Diagnostic> {
+fn sdm_bootstrap(
+    a: &AliasDecl,
+    sdm: &SdmInfo,
+    inputs: &Inputs,
+) -> std::result::Result<String, Diagnostic> {
     let fix = format!(
         "pass the KafkaCluster resource with --kafka-cluster FILE (e.g. from `kubectl get kafkacluster {} -n {} -o yaml`), or set the address with --bootstrap-servers {}=HOST:PORT",
         sdm.name, sdm.namespace, a.alias
@@ -741,7 +884,8 @@ fn sdm_bootstrap(a: &AliasDecl, sdm: &SdmInfo, inputs: &Inputs) -> std::result::
             .path(a.path.clone())
             .help("set `internalListenerName:` (or `externalListenerName:`) to a listener of the KafkaCluster, e.g. `internal`"));
     };
-    let Some(cr) = resolve::find_kafka_cluster(&inputs.kafka_clusters, &sdm.namespace, &sdm.name) else {
+    let Some(cr) = resolve::find_kafka_cluster(&inputs.kafka_clusters, &sdm.namespace, &sdm.name)
+    else {
         let known: Vec<String> = inputs
             .kafka_clusters
             .iter()
@@ -768,14 +912,23 @@ fn sdm_bootstrap(a: &AliasDecl, sdm: &SdmInfo, inputs: &Inputs) -> std::result::
                 sdm.namespace,
                 sdm.name,
                 listener.value,
-                if available.is_empty() { "none".to_string() } else { available.join(", ") }
+                if available.is_empty() {
+                    "none".to_string()
+                } else {
+                    available.join(", ")
+                }
             )))
-            .help(match did_you_mean(&listener.value, available.iter().map(String::as_str)) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => fix,
-            })),
+            .help(
+                match did_you_mean(&listener.value, available.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => fix,
+                },
+            )),
         ListenerLookup::NoPort { listener: l } => Err(listener
-            .diag(Diagnostic::error(format!("listener `{l}` of KafkaCluster {}/{} has no containerPort", sdm.namespace, sdm.name)))
+            .diag(Diagnostic::error(format!(
+                "listener `{l}` of KafkaCluster {}/{} has no containerPort",
+                sdm.namespace, sdm.name
+            )))
             .help(fix)),
     }
 }
@@ -789,16 +942,29 @@ pub fn check_bootstrap(value: &str) -> std::result::Result<(), String> {
     for part in value.split(',') {
         let part = part.trim();
         let (host, port) = if let Some(rest) = part.strip_prefix('[') {
-            let (h, p) = rest.split_once("]:").ok_or_else(|| format!("`{part}` is not [ipv6]:port"))?;
-            if !h.chars().all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.') {
+            let (h, p) = rest
+                .split_once("]:")
+                .ok_or_else(|| format!("`{part}` is not [ipv6]:port"))?;
+            if !h
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+            {
                 return Err(format!("`{h}` is not an IPv6 address"));
             }
             (h, p)
         } else {
-            part.rsplit_once(':').ok_or_else(|| format!("`{}` has no port", part.escape_default()))?
+            part.rsplit_once(':')
+                .ok_or_else(|| format!("`{}` has no port", part.escape_default()))?
         };
-        if host.is_empty() || !host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_')) {
-            return Err(format!("`{}` is not a host name or address", host.escape_default()));
+        if host.is_empty()
+            || !host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '_'))
+        {
+            return Err(format!(
+                "`{}` is not a host name or address",
+                host.escape_default()
+            ));
         }
         match port.parse::<u32>() {
             Ok(p) if (1..=65535).contains(&p) => {}
@@ -835,7 +1001,12 @@ fn decide_name(d: &Descriptor, inputs: &Inputs, diags: &mut Collector) -> String
     name
 }
 
-fn decide_namespace(d: &Descriptor, inputs: &Inputs, target: Option<&AliasDecl>, diags: &mut Collector) -> String {
+fn decide_namespace(
+    d: &Descriptor,
+    inputs: &Inputs,
+    target: Option<&AliasDecl>,
+    diags: &mut Collector,
+) -> String {
     let from_krm = d.krm.as_ref().and_then(|k| k.namespace.clone());
     let ns = inputs
         .namespace
@@ -844,12 +1015,15 @@ fn decide_namespace(d: &Descriptor, inputs: &Inputs, target: Option<&AliasDecl>,
         .or_else(|| target.and_then(|t| t.sdm.as_ref().map(|s| s.namespace.clone())))
         .unwrap_or_else(|| "kafka".to_string());
     if let Err(why) = check_dns_label(&ns, 63) {
-        let d = Diagnostic::error(format!("namespace `{}` {why}", ns.escape_default()))
-            .help("a Kubernetes namespace is lower-case letters, digits and `-`, at most 63 characters");
+        let d = Diagnostic::error(format!("namespace `{}` {why}", ns.escape_default())).help(
+            "a Kubernetes namespace is lower-case letters, digits and `-`, at most 63 characters",
+        );
         diags.push(match (&inputs.namespace, from_krm, target) {
             (Some(_), _, _) => d.path("--namespace"),
             (None, Some(n), _) => n.diag(d),
-            (None, None, Some(t)) => d.at(t.location.clone()).path(format!("{}.namespace", t.path)),
+            (None, None, Some(t)) => d
+                .at(t.location.clone())
+                .path(format!("{}.namespace", t.path)),
             _ => d,
         });
     }
@@ -863,7 +1037,10 @@ pub fn check_dns_label(value: &str, max: usize) -> std::result::Result<(), Strin
     if value.len() > max {
         return Err(format!("is longer than {max} characters"));
     }
-    if !value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') {
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
         return Err("may hold only lower-case letters, digits and `-`".into());
     }
     if value.starts_with('-') || value.ends_with('-') {
@@ -876,7 +1053,13 @@ pub fn check_dns_label(value: &str, max: usize) -> std::result::Result<(), Strin
 pub fn dns_label(value: &str, max: usize) -> String {
     let mut s: String = value
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     s.truncate(max);
     let s = s.trim_matches('-').to_string();
@@ -887,24 +1070,44 @@ pub fn dns_label(value: &str, max: usize) -> String {
     }
 }
 
-fn replicas(d: &Descriptor, kafka_version: Option<&str>, image: &str, diags: &mut Collector) -> (i64, Option<Autoscaling>) {
+fn replicas(
+    d: &Descriptor,
+    kafka_version: Option<&str>,
+    image: &str,
+    diags: &mut Collector,
+) -> (i64, Option<Autoscaling>) {
     let min = d.spec.min_replicas.as_ref();
     let max = d.spec.max_replicas.as_ref();
     let min_v = min.map_or(1, |m| m.value);
     let max_v = max.map_or(min_v.max(1), |m| m.value);
     for r in [min, max].into_iter().flatten() {
         if r.value < 1 || r.value > 100 {
-            diags.push(r.diag(Diagnostic::error(format!("`{}` is {}; it must be between 1 and 100", r.path, r.value))).help("MirrorMaker2 needs at least one pod"));
+            diags.push(
+                r.diag(Diagnostic::error(format!(
+                    "`{}` is {}; it must be between 1 and 100",
+                    r.path, r.value
+                )))
+                .help("MirrorMaker2 needs at least one pod"),
+            );
         }
     }
     if min_v > max_v {
         let at = max.or(min).expect("min > max needs a user-given value");
-        diags.push(at.diag(Diagnostic::error(format!("minReplicas ({min_v}) is greater than maxReplicas ({max_v})"))).help("set maxReplicas to at least minReplicas"));
+        diags.push(
+            at.diag(Diagnostic::error(format!(
+                "minReplicas ({min_v}) is greater than maxReplicas ({max_v})"
+            )))
+            .help("set maxReplicas to at least minReplicas"),
+        );
     }
     if max_v > 1 {
-        let too_old = kafka_version.and_then(version::parse).is_some_and(|v| v < (3, 5, 0));
+        let too_old = kafka_version
+            .and_then(version::parse)
+            .is_some_and(|v| v < (3, 5, 0));
         if too_old {
-            let at = max.or(min).expect("more than one replica needs a user-given value");
+            let at = max
+                .or(min)
+                .expect("more than one replica needs a user-given value");
             diags.push(
                 at.diag(Diagnostic::error(format!(
                     "several MirrorMaker2 replicas need Kafka 3.5 or newer (KIP-710), but image `{image}` runs Kafka {}",
@@ -925,19 +1128,36 @@ fn replicas(d: &Descriptor, kafka_version: Option<&str>, image: &str, diags: &mu
     (min_v, autoscaling)
 }
 
-fn maintained_lines(clusters: &[Cluster], plan: &secrets::SecretsPlan, multi_node: bool) -> Vec<(String, String)> {
+fn maintained_lines(
+    clusters: &[Cluster],
+    plan: &secrets::SecretsPlan,
+    multi_node: bool,
+) -> Vec<(String, String)> {
     let mut lines = vec![(
         "clusters".to_string(),
-        clusters.iter().map(|c| c.alias.as_str()).collect::<Vec<_>>().join(", "),
+        clusters
+            .iter()
+            .map(|c| c.alias.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
     )];
     for c in clusters {
-        lines.push((format!("{}.bootstrap.servers", c.alias), c.bootstrap_servers.clone()));
+        lines.push((
+            format!("{}.bootstrap.servers", c.alias),
+            c.bootstrap_servers.clone(),
+        ));
     }
     if plan.uses_provider {
         let p = secrets::PROVIDER_NAME;
         lines.push(("config.providers".into(), p.into()));
-        lines.push((format!("config.providers.{p}.class"), secrets::PROVIDER_CLASS.into()));
-        lines.push((format!("config.providers.{p}.param.allowed.paths"), secrets::SECRETS_ROOT.into()));
+        lines.push((
+            format!("config.providers.{p}.class"),
+            secrets::PROVIDER_CLASS.into(),
+        ));
+        lines.push((
+            format!("config.providers.{p}.param.allowed.paths"),
+            secrets::SECRETS_ROOT.into(),
+        ));
     }
     if multi_node {
         // The REST server reads `listeners` untransformed (no config providers). With no host,
@@ -948,7 +1168,11 @@ fn maintained_lines(clusters: &[Cluster], plan: &secrets::SecretsPlan, multi_nod
     lines
 }
 
-fn check_maintained_conflicts(props: &UserProperties, maintained: &[(String, String)], diags: &mut Collector) {
+fn check_maintained_conflicts(
+    props: &UserProperties,
+    maintained: &[(String, String)],
+    diags: &mut Collector,
+) {
     for e in &props.entries {
         if e.key == "clusters" || e.key.ends_with(".bootstrap.servers") {
             continue;
@@ -966,11 +1190,23 @@ fn check_maintained_conflicts(props: &UserProperties, maintained: &[(String, Str
 
 fn labels(name: &str, kafka_version: Option<&str>) -> BTreeMap<String, String> {
     let mut l = BTreeMap::new();
-    l.insert("app.kubernetes.io/name".to_string(), "mirrormaker2".to_string());
+    l.insert(
+        "app.kubernetes.io/name".to_string(),
+        "mirrormaker2".to_string(),
+    );
     l.insert("app.kubernetes.io/instance".to_string(), name.to_string());
-    l.insert("app.kubernetes.io/component".to_string(), "replication".to_string());
-    l.insert("app.kubernetes.io/part-of".to_string(), "kafka-migration".to_string());
-    l.insert("app.kubernetes.io/managed-by".to_string(), "mm2gen".to_string());
+    l.insert(
+        "app.kubernetes.io/component".to_string(),
+        "replication".to_string(),
+    );
+    l.insert(
+        "app.kubernetes.io/part-of".to_string(),
+        "kafka-migration".to_string(),
+    );
+    l.insert(
+        "app.kubernetes.io/managed-by".to_string(),
+        "mm2gen".to_string(),
+    );
     if let Some(v) = kafka_version {
         l.insert("app.kubernetes.io/version".to_string(), v.to_string());
     }
@@ -997,7 +1233,11 @@ fn pod_resources(d: &Descriptor, heap_opts: &str, diags: &mut Collector) -> serd
             location: r.location.clone(),
             path: r.path.clone(),
         };
-        return typed_passthrough::<k8s_openapi::api::core::v1::ResourceRequirements>(&Some(located), diags).unwrap_or_default();
+        return typed_passthrough::<k8s_openapi::api::core::v1::ResourceRequirements>(
+            &Some(located),
+            diags,
+        )
+        .unwrap_or_default();
     }
     let heap_mib = max_heap_mib(heap_opts).unwrap_or(2048);
     let memory = format!("{}Mi", heap_mib + 512);
@@ -1009,7 +1249,10 @@ fn pod_resources(d: &Descriptor, heap_opts: &str, diags: &mut Collector) -> serd
 
 /// The `-Xmx` of the JVM options, in MiB.
 pub fn max_heap_mib(opts: &str) -> Option<u64> {
-    let v = opts.split_whitespace().rev().find_map(|o| o.strip_prefix("-Xmx"))?;
+    let v = opts
+        .split_whitespace()
+        .rev()
+        .find_map(|o| o.strip_prefix("-Xmx"))?;
     let (digits, unit) = v.split_at(v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len()));
     let n: u64 = digits.parse().ok()?;
     match unit {
@@ -1023,7 +1266,10 @@ pub fn max_heap_mib(opts: &str) -> Option<u64> {
 
 /// A user value that goes into the pod spec, checked against the Kubernetes type: a field the
 /// type does not have (a typo such as `nodeAfinity`) is an error, not a silent loss.
-fn typed_passthrough<T>(value: &Option<Located<serde_json::Value>>, diags: &mut Collector) -> Option<serde_json::Value>
+fn typed_passthrough<T>(
+    value: &Option<Located<serde_json::Value>>,
+    diags: &mut Collector,
+) -> Option<serde_json::Value>
 where
     T: serde::de::DeserializeOwned + Serialize,
 {
@@ -1032,8 +1278,11 @@ where
         Ok(typed) => Some(typed),
         Err(problem) => {
             diags.push(
-                v.diag(Diagnostic::error(format!("`{}` is not a valid Kubernetes value: {}", v.path, problem.message)))
-                    .help(problem.help),
+                v.diag(Diagnostic::error(format!(
+                    "`{}` is not a valid Kubernetes value: {}",
+                    v.path, problem.message
+                )))
+                .help(problem.help),
             );
             None
         }
@@ -1047,13 +1296,19 @@ fn istio_revision(d: &Descriptor, diags: &mut Collector) -> Option<String> {
         (Some(n), Some(ns)) => {
             let revision = format!("{n}.{ns}");
             let ok = revision.len() <= 63
-                && revision.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+                && revision
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
             if !ok {
                 diags.push(
-                    Diagnostic::error(format!("istioControlPlane `{revision}` cannot be a label value"))
-                        .at(icp.location.clone())
-                        .path(icp.path.clone())
-                        .help("use the IstioControlPlane's name and namespace as they are in the cluster"),
+                    Diagnostic::error(format!(
+                        "istioControlPlane `{revision}` cannot be a label value"
+                    ))
+                    .at(icp.location.clone())
+                    .path(icp.path.clone())
+                    .help(
+                        "use the IstioControlPlane's name and namespace as they are in the cluster",
+                    ),
                 );
             }
             Some(revision)
@@ -1070,24 +1325,48 @@ fn istio_revision(d: &Descriptor, diags: &mut Collector) -> Option<String> {
     }
 }
 
-fn generated_secrets(name: &str, aliases: &[AliasDecl], inputs: &Inputs, diags: &mut Collector) -> Vec<GeneratedSecret> {
+fn generated_secrets(
+    name: &str,
+    aliases: &[AliasDecl],
+    inputs: &Inputs,
+    diags: &mut Collector,
+) -> Vec<GeneratedSecret> {
     let mut by_alias: BTreeMap<&str, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
     for (alias, key, path) in &inputs.secret_files {
         if !aliases.iter().any(|a| &a.alias == alias) {
-            diags.push(Diagnostic::error(format!("--secret-file names unknown alias `{alias}`")).help("use ALIAS=FILE with an alias of the descriptor"));
+            diags.push(
+                Diagnostic::error(format!("--secret-file names unknown alias `{alias}`"))
+                    .help("use ALIAS=FILE with an alias of the descriptor"),
+            );
             continue;
         }
         if let Err(why) = check_secret_key(key) {
-            diags.push(Diagnostic::error(format!("--secret-file key `{key}` {why}")).help("use ALIAS:KEY=FILE to choose a key of letters, digits, `.`, `_`, `-`"));
+            diags.push(
+                Diagnostic::error(format!("--secret-file key `{key}` {why}"))
+                    .help("use ALIAS:KEY=FILE to choose a key of letters, digits, `.`, `_`, `-`"),
+            );
             continue;
         }
         match std::fs::read(path) {
             Ok(bytes) => {
-                if by_alias.entry(alias).or_default().insert(key.clone(), bytes).is_some() {
-                    diags.push(Diagnostic::error(format!("--secret-file gives key `{key}` of `{alias}` twice")).help("give each key once"));
+                if by_alias
+                    .entry(alias)
+                    .or_default()
+                    .insert(key.clone(), bytes)
+                    .is_some()
+                {
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "--secret-file gives key `{key}` of `{alias}` twice"
+                        ))
+                        .help("give each key once"),
+                    );
                 }
             }
-            Err(e) => diags.push(Diagnostic::error(format!("cannot read --secret-file {}: {e}", path.display())).help("check the path")),
+            Err(e) => diags.push(
+                Diagnostic::error(format!("cannot read --secret-file {}: {e}", path.display()))
+                    .help("check the path"),
+            ),
         }
     }
     by_alias
@@ -1098,13 +1377,20 @@ fn generated_secrets(name: &str, aliases: &[AliasDecl], inputs: &Inputs, diags: 
                 name: format!("{name}-{}-{}", dns_label(alias, 40), &sha256[..10]),
                 alias: alias.to_string(),
                 sha256,
-                data: files.into_iter().map(|(k, v)| (k, hash::base64(&v))).collect(),
+                data: files
+                    .into_iter()
+                    .map(|(k, v)| (k, hash::base64(&v)))
+                    .collect(),
             }
         })
         .collect()
 }
 
-fn check_generated_keys(generated: &[GeneratedSecret], volumes: &[SecretVolume], diags: &mut Collector) {
+fn check_generated_keys(
+    generated: &[GeneratedSecret],
+    volumes: &[SecretVolume],
+    diags: &mut Collector,
+) {
     for g in generated {
         for v in volumes {
             if let Some(keys) = v.sources.get(&g.name) {
@@ -1125,7 +1411,10 @@ pub fn check_secret_key(key: &str) -> std::result::Result<(), String> {
     if key.is_empty() || key == "." || key == ".." || key.len() > 253 {
         return Err("is not a valid Secret key".into());
     }
-    if !key.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+    if !key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
         return Err("may hold only letters, digits, `.`, `_` and `-`".into());
     }
     Ok(())

@@ -50,13 +50,20 @@ impl NamingPolicy {
         let separator = entries
             .iter()
             .rev()
-            .find(|e| e.key == format!("{flow_prefix}replication.policy.separator") || e.key == "replication.policy.separator")
+            .find(|e| {
+                e.key == format!("{flow_prefix}replication.policy.separator")
+                    || e.key == "replication.policy.separator"
+            })
             .map_or(".".to_string(), |e| e.value.clone());
         let internal_enabled = lookup("replication.policy.internal.topic.separator.enabled")
             .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
         NamingPolicy {
             kind,
-            internal_separator: if internal_enabled { separator.clone() } else { ".".to_string() },
+            internal_separator: if internal_enabled {
+                separator.clone()
+            } else {
+                ".".to_string()
+            },
             separator,
             source_alias: lookup("source.cluster.alias").unwrap_or_else(|| source.to_string()),
             target_alias: lookup("target.cluster.alias").unwrap_or_else(|| target.to_string()),
@@ -107,7 +114,10 @@ mod tests {
         let p = NamingPolicy::for_flow(&parse(text).unwrap(), "src", "dst");
         assert_eq!(p.remote_topic("orders").unwrap(), "orders");
         assert_eq!(p.checkpoints_topic(), "checkpointsinternal");
-        assert_eq!(p.offset_syncs_topic(&p.target_alias), "mm2-offset-syncsinternal");
+        assert_eq!(
+            p.offset_syncs_topic(&p.target_alias),
+            "mm2-offset-syncsinternal"
+        );
     }
 
     #[test]

@@ -75,7 +75,10 @@ impl SecretSetting {
     }
 
     fn is_file(self) -> bool {
-        matches!(self, SecretSetting::TruststoreLocation | SecretSetting::KeystoreLocation)
+        matches!(
+            self,
+            SecretSetting::TruststoreLocation | SecretSetting::KeystoreLocation
+        )
     }
 
     fn is_sasl(self) -> bool {
@@ -100,7 +103,9 @@ pub struct ClusterSecrets {
 
 impl ClusterSecrets {
     pub fn new(alias: &str, default_secret: String, credentials: &Credentials) -> ClusterSecrets {
-        let pick = |v: &Option<Located<String>>, d: &str| v.as_ref().map_or(d.to_string(), |l| l.value.clone());
+        let pick = |v: &Option<Located<String>>, d: &str| {
+            v.as_ref().map_or(d.to_string(), |l| l.value.clone())
+        };
         let tls = credentials.tls.clone().unwrap_or_default();
         let sasl = credentials.sasl.clone().unwrap_or_default();
         let mut keys = BTreeMap::new();
@@ -161,7 +166,11 @@ pub fn is_placeholder(value: &str) -> bool {
 }
 
 /// Builds the plan for every cluster from the user's properties.
-pub fn plan(props: &UserProperties, clusters: &[ClusterSecrets], diags: &mut Collector) -> SecretsPlan {
+pub fn plan(
+    props: &UserProperties,
+    clusters: &[ClusterSecrets],
+    diags: &mut Collector,
+) -> SecretsPlan {
     let mut plan = SecretsPlan::default();
     let mut used: BTreeMap<&str, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     for entry in &props.entries {
@@ -177,7 +186,8 @@ pub fn plan(props: &UserProperties, clusters: &[ClusterSecrets], diags: &mut Col
             format!("${{{PROVIDER_NAME}:{dir}:{key}}}")
         };
         if is_placeholder(value) {
-            plan.replacements.insert(entry.first_line, (entry.clone(), wanted));
+            plan.replacements
+                .insert(entry.first_line, (entry.clone(), wanted));
         } else if value.starts_with("${") || value.is_empty() {
             // The user's own config provider reference (or nothing): theirs to keep.
             continue;
@@ -265,8 +275,14 @@ fn classify<'c>(
     if rest.contains("->") {
         return None;
     }
-    let client_key = CLIENT_SCOPES.iter().find_map(|scope| rest.strip_prefix(scope)).unwrap_or(rest);
-    if INLINE_SECRET_SUFFIXES.contains(&client_key) && !entry.value.trim().starts_with("${") && !entry.value.trim().is_empty() {
+    let client_key = CLIENT_SCOPES
+        .iter()
+        .find_map(|scope| rest.strip_prefix(scope))
+        .unwrap_or(rest);
+    if INLINE_SECRET_SUFFIXES.contains(&client_key)
+        && !entry.value.trim().starts_with("${")
+        && !entry.value.trim().is_empty()
+    {
         diags.push(
             props
                 .diag_at_value(entry, Diagnostic::error(format!("`{key}` holds key material inline; it would end up in the ConfigMap")))
@@ -275,7 +291,9 @@ fn classify<'c>(
         );
         return None;
     }
-    let setting = SecretSetting::ALL.into_iter().find(|s| s.config_key() == client_key)?;
+    let setting = SecretSetting::ALL
+        .into_iter()
+        .find(|s| s.config_key() == client_key)?;
     match cluster {
         Some(c) => Some((c, setting)),
         None => {

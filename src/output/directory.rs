@@ -36,8 +36,19 @@ fn generated_files(dir: &Path) -> Result<BTreeMap<String, String>> {
     for entry in entries {
         let entry = entry.map_err(|e| io_error(dir, "read", e))?;
         let path = entry.path();
-        let Some(name) = path.file_name().and_then(|n| n.to_str()).map(str::to_string) else { continue };
-        if !name.ends_with(".yaml") || !entry.file_type().map_err(|e| io_error(&path, "read", e))?.is_file() {
+        let Some(name) = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if !name.ends_with(".yaml")
+            || !entry
+                .file_type()
+                .map_err(|e| io_error(&path, "read", e))?
+                .is_file()
+        {
             continue;
         }
         let text = std::fs::read_to_string(&path).unwrap_or_default();
@@ -77,9 +88,13 @@ pub fn write_directory(dir: &Path, manifests: &Manifests) -> Result<Vec<String>>
             .prefix(".mm2gen-")
             .tempfile_in(dir)
             .map_err(|e| io_error(dir, "write to", e))?;
-        tmp.write_all(content.as_bytes()).map_err(|e| io_error(tmp.path(), "write", e))?;
-        tmp.as_file().sync_all().map_err(|e| io_error(tmp.path(), "write", e))?;
-        tmp.persist(dir.join(name)).map_err(|e| io_error(&dir.join(name), "write", e.error))?;
+        tmp.write_all(content.as_bytes())
+            .map_err(|e| io_error(tmp.path(), "write", e))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| io_error(tmp.path(), "write", e))?;
+        tmp.persist(dir.join(name))
+            .map_err(|e| io_error(&dir.join(name), "write", e.error))?;
     }
     for name in existing.keys().filter(|n| !expected.contains_key(*n)) {
         std::fs::remove_file(dir.join(name)).map_err(|e| io_error(&dir.join(name), "remove", e))?;
@@ -99,7 +114,8 @@ pub fn check_directory(dir: &Path, manifests: &Manifests) -> Result<DirectoryChe
     let expected = expected_files(manifests);
     let existing = generated_files(dir)?;
     let mut diff = String::new();
-    let names: std::collections::BTreeSet<&String> = expected.keys().chain(existing.keys()).collect();
+    let names: std::collections::BTreeSet<&String> =
+        expected.keys().chain(existing.keys()).collect();
     for name in names {
         let old = existing.get(name).map(String::as_str).unwrap_or("");
         let new = expected.get(name).map(String::as_str).unwrap_or("");
@@ -107,8 +123,16 @@ pub fn check_directory(dir: &Path, manifests: &Manifests) -> Result<DirectoryChe
             continue;
         }
         let path = dir.join(name);
-        let old_label = if existing.contains_key(name) { path.display().to_string() } else { "/dev/null".to_string() };
-        let new_label = if expected.contains_key(name) { path.display().to_string() } else { "/dev/null".to_string() };
+        let old_label = if existing.contains_key(name) {
+            path.display().to_string()
+        } else {
+            "/dev/null".to_string()
+        };
+        let new_label = if expected.contains_key(name) {
+            path.display().to_string()
+        } else {
+            "/dev/null".to_string()
+        };
         diff.push_str(
             &TextDiff::from_lines(old, new)
                 .unified_diff()
@@ -117,5 +141,9 @@ pub fn check_directory(dir: &Path, manifests: &Manifests) -> Result<DirectoryChe
                 .to_string(),
         );
     }
-    Ok(if diff.is_empty() { DirectoryCheck::UpToDate } else { DirectoryCheck::Differs(diff) })
+    Ok(if diff.is_empty() {
+        DirectoryCheck::UpToDate
+    } else {
+        DirectoryCheck::Differs(diff)
+    })
 }

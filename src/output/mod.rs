@@ -39,7 +39,9 @@ impl Manifest {
             out.push_str(c);
             out.push('\n');
         }
-        out.push_str(&serde_yaml::to_string(&self.value).expect("a JSON value always serializes to YAML"));
+        out.push_str(
+            &serde_yaml::to_string(&self.value).expect("a JSON value always serializes to YAML"),
+        );
         out
     }
 
@@ -52,7 +54,10 @@ impl Manifest {
 impl Manifests {
     /// A multi-document YAML stream.
     pub fn to_yaml(&self) -> String {
-        self.objects.iter().map(|m| format!("---\n{}", m.yaml())).collect()
+        self.objects
+            .iter()
+            .map(|m| format!("---\n{}", m.yaml()))
+            .collect()
     }
 
     /// A `v1 List` of the objects.

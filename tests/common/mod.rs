@@ -23,7 +23,11 @@ pub fn mm2gen() -> Command {
 }
 
 pub fn run(args: &[&str]) -> Output {
-    mm2gen().args(args).stdin(Stdio::null()).output().expect("mm2gen runs")
+    mm2gen()
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("mm2gen runs")
 }
 
 pub fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
@@ -35,7 +39,12 @@ pub fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("mm2gen runs");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -50,7 +59,11 @@ pub fn stderr(o: &Output) -> String {
 /// Renders successfully or fails the test with mm2gen's stderr.
 pub fn render_ok(args: &[&str]) -> String {
     let o = run(args);
-    assert!(o.status.success(), "mm2gen {args:?} failed:\n{}", stderr(&o));
+    assert!(
+        o.status.success(),
+        "mm2gen {args:?} failed:\n{}",
+        stderr(&o)
+    );
     stdout(&o)
 }
 
@@ -63,20 +76,77 @@ pub fn rendered_cases() -> Vec<(&'static str, Vec<String>)> {
     let f = |n: &str| path_str(&fixture(n)).to_string();
     let e = |n: &str| path_str(&example(n)).to_string();
     vec![
-        ("example", vec!["render".into(), "-f".into(), e("descriptor.yaml"), "--kafka-cluster".into(), e("kafkacluster.yaml")]),
-        ("seed_ssl", vec!["render".into(), "-f".into(), f("seed-descriptor.yaml"), "--kafka-cluster".into(), e("kafkacluster.yaml")]),
-        ("sasl_scram", vec!["render".into(), "-f".into(), f("sasl-scram.yaml"), "--kafka-cluster".into(), e("kafkacluster.yaml")]),
-        ("mixed_sources", vec!["render".into(), "-f".into(), f("mixed-sources.yaml"), "--bootstrap-servers".into(), "target=kafka-all-broker.kafka.svc.cluster.local:29092".into()]),
-        ("multi_replica", vec!["render".into(), "-f".into(), f("multi-replica.yaml"), "--kafka-cluster".into(), f("target-kafkacluster.yaml")]),
+        (
+            "example",
+            vec![
+                "render".into(),
+                "-f".into(),
+                e("descriptor.yaml"),
+                "--kafka-cluster".into(),
+                e("kafkacluster.yaml"),
+            ],
+        ),
+        (
+            "seed_ssl",
+            vec![
+                "render".into(),
+                "-f".into(),
+                f("seed-descriptor.yaml"),
+                "--kafka-cluster".into(),
+                e("kafkacluster.yaml"),
+            ],
+        ),
+        (
+            "sasl_scram",
+            vec![
+                "render".into(),
+                "-f".into(),
+                f("sasl-scram.yaml"),
+                "--kafka-cluster".into(),
+                e("kafkacluster.yaml"),
+            ],
+        ),
+        (
+            "mixed_sources",
+            vec![
+                "render".into(),
+                "-f".into(),
+                f("mixed-sources.yaml"),
+                "--bootstrap-servers".into(),
+                "target=kafka-all-broker.kafka.svc.cluster.local:29092".into(),
+            ],
+        ),
+        (
+            "multi_replica",
+            vec![
+                "render".into(),
+                "-f".into(),
+                f("multi-replica.yaml"),
+                "--kafka-cluster".into(),
+                f("target-kafkacluster.yaml"),
+            ],
+        ),
         (
             "generated_secret",
             vec![
-                "render".into(), "-f".into(), f("seed-descriptor.yaml"), "--kafka-cluster".into(), e("kafkacluster.yaml"),
-                "--secret-file".into(), format!("source-cluster:truststore.jks={}", f("stores/truststore.jks")),
-                "--secret-file".into(), format!("source-cluster:keystore.jks={}", f("stores/keystore.jks")),
-                "--secret-file".into(), format!("source-cluster={}", f("stores/truststore.password")),
-                "--secret-file".into(), format!("source-cluster={}", f("stores/keystore.password")),
-                "--secret-file".into(), format!("source-cluster={}", f("stores/key.password")),
+                "render".into(),
+                "-f".into(),
+                f("seed-descriptor.yaml"),
+                "--kafka-cluster".into(),
+                e("kafkacluster.yaml"),
+                "--secret-file".into(),
+                format!(
+                    "source-cluster:truststore.jks={}",
+                    f("stores/truststore.jks")
+                ),
+                "--secret-file".into(),
+                format!("source-cluster:keystore.jks={}", f("stores/keystore.jks")),
+                "--secret-file".into(),
+                format!("source-cluster={}", f("stores/truststore.password")),
+                "--secret-file".into(),
+                format!("source-cluster={}", f("stores/keystore.password")),
+                "--secret-file".into(),
+                format!("source-cluster={}", f("stores/key.password")),
             ],
         ),
     ]

@@ -362,7 +362,8 @@ public final class Helper {
         List<String> topics = strings(spec.get("topics"));
         List<String> groups = strings(spec.get("groups"));
         JsonNode waitAcls = spec.get("waitAcls");
-        long maxRewind = spec.path("maxRewind").asLong(Long.MAX_VALUE);
+        // {group: {"topic-partition": maxRewind}}: wait until the target has offsets for these
+        JsonNode waitGroups = spec.get("waitGroups");
 
         ObjectNode out = JSON.createObjectNode();
         ObjectNode waited = out.putObject("waitedMs");
@@ -372,7 +373,7 @@ public final class Helper {
             // 1. wait until every partition of every topic has the source's end offset on the target
             boolean topicsDone = false;
             boolean aclsDone = waitAcls == null || waitAcls.isEmpty();
-            boolean groupsDone = groups.isEmpty();
+            boolean groupsDone = waitGroups == null || waitGroups.isEmpty();
             Map<String, Map<TopicPartition, OffsetAndMetadata>> srcGroups = new HashMap<>();
             for (String g : groups) {
                 srcGroups.put(g, src.listConsumerGroupOffsets(g).partitionsToOffsetAndMetadata().get());
@@ -392,7 +393,7 @@ public final class Helper {
                     }
                 }
                 if (!groupsDone) {
-                    groupsDone = groupsSynced(dst, srcGroups, maxRewind);
+                    groupsDone = groupsSynced(dst, srcGroups, waitGroups);
                     if (groupsDone) {
                         waited.put("groups", now - start);
                     }
@@ -534,13 +535,22 @@ public final class Helper {
     }
 
     private static boolean groupsSynced(Admin dst, Map<String, Map<TopicPartition, OffsetAndMetadata>> srcGroups,
-                                        long maxRewind) throws Exception {
-        for (Map.Entry<String, Map<TopicPartition, OffsetAndMetadata>> g : srcGroups.entrySet()) {
+                                        JsonNode waitGroups) throws Exception {
+        for (Map.Entry<String, JsonNode> g : (Iterable<Map.Entry<String, JsonNode>>) waitGroups::fields) {
             Map<TopicPartition, OffsetAndMetadata> t =
                 dst.listConsumerGroupOffsets(g.getKey()).partitionsToOffsetAndMetadata().get();
-            for (Map.Entry<TopicPartition, OffsetAndMetadata> e : g.getValue().entrySet()) {
-                OffsetAndMetadata om = t.get(e.getKey());
-                if (om == null || e.getValue().offset() - om.offset() > maxRewind) {
+            Map<TopicPartition, OffsetAndMetadata> s = srcGroups.getOrDefault(g.getKey(), Map.of());
+            for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) g.getValue()::fields) {
+                String tpName = e.getKey();
+                int dash = tpName.lastIndexOf('-');
+                TopicPartition tp = new TopicPartition(tpName.substring(0, dash),
+                    Integer.parseInt(tpName.substring(dash + 1)));
+                OffsetAndMetadata om = t.get(tp);
+                OffsetAndMetadata committed = s.get(tp);
+                if (om == null || committed == null) {
+                    return false;
+                }
+                if (committed.offset() - om.offset() > e.getValue().asLong()) {
                     return false;
                 }
             }
