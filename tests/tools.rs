@@ -1,0 +1,103 @@
+//! Every rendered output against real validators: the Kubernetes OpenAPI schemas of the three
+//! newest minors (kubernetes-validate, --strict) and the KafkaUser CRD's openAPIV3Schema
+//! (jsonschema). scripts/install-tools installs both; a missing tool fails the test.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use common::*;
+
+pub const KUBERNETES_VERSIONS: &[&str] = &["1.35.0", "1.36.0", "1.37.0"];
+
+fn tool(var: &str) -> PathBuf {
+    match std::env::var_os(var) {
+        Some(p) if !p.is_empty() && PathBuf::from(&p).exists() => PathBuf::from(p),
+        _ => panic!("{var} is not set to an installed tool: run `scripts/install-tools` and `source ~/.cache/mm2gen-tools/env.sh` (scripts/test-all does both)"),
+    }
+}
+
+fn rendered_objects() -> Vec<(String, Vec<serde_json::Value>)> {
+    rendered_cases()
+        .into_iter()
+        .map(|(name, mut args)| {
+            args.extend(["-o".to_string(), "json".to_string()]);
+            let json = render_ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+            let list: serde_json::Value = serde_json::from_str(&json).unwrap();
+            (name.to_string(), list["items"].as_array().unwrap().clone())
+        })
+        .collect()
+}
+
+#[test]
+fn every_rendered_object_passes_the_kubernetes_schemas_of_three_minors() {
+    let validator = tool("MM2GEN_K8S_VALIDATE");
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (name, objects) in rendered_objects() {
+        for (i, o) in objects.iter().enumerate().filter(|(_, o)| o["kind"] != "KafkaUser") {
+            let path = dir.path().join(format!("{name}-{i}.yaml"));
+            std::fs::write(&path, serde_yaml::to_string(o).unwrap()).unwrap();
+            files.push(path);
+        }
+    }
+    assert!(files.len() >= 20, "too few objects to validate: {}", files.len());
+    for version in KUBERNETES_VERSIONS {
+        let o = Command::new(&validator).args(["-k", version, "--strict"]).args(&files).output().unwrap();
+        let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        assert!(o.status.success(), "Kubernetes {version}:\n{out}");
+        assert!(!out.to_lowercase().contains("warn"), "Kubernetes {version} warned:\n{out}");
+    }
+}
+
+#[test]
+fn the_validator_rejects_what_it_should() {
+    // Proves the schema test can fail: an unknown field and a wrong type are rejected.
+    let validator = tool("MM2GEN_K8S_VALIDATE");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nimmutable: yes-please\ndatta: {}\n").unwrap();
+    let o = Command::new(&validator).args(["-k", KUBERNETES_VERSIONS[0], "--strict"]).arg(&bad).output().unwrap();
+    assert!(!o.status.success());
+}
+
+const VALIDATE_CRD: &str = r#"
+import json, sys, yaml, jsonschema
+schema = yaml.safe_load(open(sys.argv[1]))
+objects = json.load(sys.stdin)
+errors = []
+for o in objects:
+    for e in jsonschema.Draft7Validator(schema).iter_errors(o):
+        errors.append(f"{o['metadata']['name']}: {'/'.join(map(str, e.path))}: {e.message}")
+print("\n".join(errors))
+sys.exit(1 if errors else 0)
+"#;
+
+fn validate_kafka_users(users: &[serde_json::Value]) -> std::process::Output {
+    use std::io::Write;
+    let python = tool("MM2GEN_PYTHON");
+    let schema = repo().join("tests/schemas/kafka.banzaicloud.io_kafkausers.v1alpha1.schema.yaml");
+    let mut child = Command::new(python)
+        .args(["-c", VALIDATE_CRD])
+        .arg(schema)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(serde_json::to_string(users).unwrap().as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn every_kafka_user_passes_the_crd_schema() {
+    let users: Vec<serde_json::Value> = rendered_objects().into_iter().flat_map(|(_, o)| o).filter(|o| o["kind"] == "KafkaUser").collect();
+    assert!(users.len() >= 5);
+    let o = validate_kafka_users(&users);
+    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    // And the check can fail.
+    let mut bad = users[0].clone();
+    bad["spec"]["topicGrants"][0]["accessType"] = "admin".into();
+    assert!(!validate_kafka_users(&[bad]).status.success());
+}
