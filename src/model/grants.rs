@@ -102,7 +102,7 @@ pub fn kafka_user(
         }
     }
     for flow in flows.iter().filter(|f| f.target == target_alias) {
-        let policy = NamingPolicy::for_flow(&props.entries, &flow.source, &flow.target);
+        let policy = NamingPolicy::for_flow(props, &flow.source, &flow.target);
         both(policy.checkpoints_topic(), "literal", &mut grants);
         let flow_key = format!("{}->{}.topics", flow.source, flow.target);
         let patterns = props

@@ -142,6 +142,8 @@ pub struct UserProperties {
     pub text: String,
     pub entries: Vec<Entry>,
     pub block: Option<PropertiesBlock>,
+    /// Key -> index of its last entry (java.util.Properties keeps the last value).
+    last: std::collections::HashMap<String, usize>,
 }
 
 impl UserProperties {
@@ -194,7 +196,21 @@ impl UserProperties {
 
     /// The last value of a key (java.util.Properties keeps the last one).
     pub fn get(&self, key: &str) -> Option<&Entry> {
-        self.entries.iter().rev().find(|e| e.key == key)
+        self.last.get(key).map(|&i| &self.entries[i])
+    }
+
+    pub fn new(text: String, entries: Vec<Entry>, block: Option<PropertiesBlock>) -> Self {
+        let last = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key.clone(), i))
+            .collect();
+        UserProperties {
+            text,
+            entries,
+            block,
+            last,
+        }
     }
 }
 
@@ -441,13 +457,9 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
 fn user_properties(d: &Descriptor, diags: &mut Collector) -> UserProperties {
     let block = d.properties.clone();
     let text = block.as_ref().map_or(String::new(), |b| b.text.clone());
-    let mut props = UserProperties {
-        text: text.clone(),
-        entries: Vec::new(),
-        block,
-    };
+    let mut props = UserProperties::new(text.clone(), Vec::new(), block.clone());
     match properties::parse(&text) {
-        Ok(entries) => props.entries = entries,
+        Ok(entries) => props = UserProperties::new(text, entries, block),
         Err(e) => {
             let d = Diagnostic::error(format!("mirrorMaker2Properties cannot be read as Java properties: {}", e.message))
                 .at(props.location(e.line, 0, 1))
@@ -660,6 +672,7 @@ fn check_aliases(aliases: &[AliasDecl], diags: &mut Collector) {
 
 /// Keys that mm2gen maintains may not be set by the user, and flows must name declared aliases.
 fn check_user_keys(props: &UserProperties, aliases: &[&str], diags: &mut Collector) {
+    let known: std::collections::HashSet<&str> = aliases.iter().copied().collect();
     for e in &props.entries {
         if e.key == "clusters" {
             diags.push(
@@ -669,8 +682,11 @@ fn check_user_keys(props: &UserProperties, aliases: &[&str], diags: &mut Collect
                     .help("remove this line: mm2gen lists every cluster of kafkaClusters and nonSDMKafkaClusters"),
             );
         }
-        for a in aliases {
-            if e.key == format!("{a}.bootstrap.servers") {
+        if e.key
+            .strip_suffix(".bootstrap.servers")
+            .is_some_and(|a| known.contains(a))
+        {
+            {
                 diags.push(
                     props
                         .diag_at_key(e, Diagnostic::error(format!("`{}` is maintained by mm2gen", e.key)))
@@ -680,12 +696,9 @@ fn check_user_keys(props: &UserProperties, aliases: &[&str], diags: &mut Collect
             }
         }
         if let Some((source, rest)) = e.key.split_once("->") {
-            let target = aliases
-                .iter()
-                .filter(|a| rest.starts_with(&format!("{a}.")))
-                .max_by_key(|a| a.len());
+            let target = alias_prefix(rest, &known);
             let target_text = rest.split('.').next().unwrap_or(rest);
-            if !aliases.contains(&source) {
+            if !known.contains(source) {
                 diags.push(unknown_alias(props, e, source, 0, aliases));
             }
             if target.is_none() {
@@ -714,6 +727,14 @@ fn check_user_keys(props: &UserProperties, aliases: &[&str], diags: &mut Collect
             );
         }
     }
+}
+
+/// The longest declared alias that `key` starts with, followed by a `.`.
+pub fn alias_prefix<'a>(key: &'a str, known: &std::collections::HashSet<&str>) -> Option<&'a str> {
+    key.match_indices('.')
+        .rev()
+        .map(|(i, _)| &key[..i])
+        .find(|p| known.contains(p))
 }
 
 fn is_secret_key(key: &str) -> bool {
@@ -751,24 +772,33 @@ fn unknown_alias(
 
 /// Flows switched on with `A->B.enabled=true` (MirrorMaker2 reads booleans case-insensitively).
 fn enabled_flows(props: &UserProperties, aliases: &[&str]) -> Vec<Flow> {
+    let known: std::collections::HashSet<&str> = aliases.iter().copied().collect();
     let mut flows: Vec<Flow> = Vec::new();
-    for source in aliases {
-        for target in aliases {
-            if source == target {
-                continue;
-            }
-            let key = format!("{source}->{target}.enabled");
-            if props
-                .get(&key)
-                .is_some_and(|e| e.value.trim().eq_ignore_ascii_case("true"))
-            {
-                flows.push(Flow {
-                    source: source.to_string(),
-                    target: target.to_string(),
-                });
-            }
+    for e in &props.entries {
+        let Some((source, target)) = e
+            .key
+            .strip_suffix(".enabled")
+            .and_then(|f| f.split_once("->"))
+        else {
+            continue;
+        };
+        let flow = Flow {
+            source: source.to_string(),
+            target: target.to_string(),
+        };
+        // The last value wins; an unknown alias was reported by check_user_keys.
+        let enabled = props
+            .get(&e.key)
+            .is_some_and(|last| last.value.trim().eq_ignore_ascii_case("true"));
+        if enabled && known.contains(source) && known.contains(target) && source != target {
+            flows.push(flow);
         }
     }
+    // MirrorMaker2 orders nothing by flow; sort for deterministic output.
+    let position: std::collections::HashMap<&str, usize> =
+        aliases.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+    flows.sort_by_key(|f| (position[f.source.as_str()], position[f.target.as_str()]));
+    flows.dedup();
     flows
 }
 
@@ -1173,11 +1203,13 @@ fn check_maintained_conflicts(
     maintained: &[(String, String)],
     diags: &mut Collector,
 ) {
+    let maintained: std::collections::HashSet<&str> =
+        maintained.iter().map(|(k, _)| k.as_str()).collect();
     for e in &props.entries {
         if e.key == "clusters" || e.key.ends_with(".bootstrap.servers") {
             continue;
         }
-        if maintained.iter().any(|(k, _)| k == &e.key) {
+        if maintained.contains(e.key.as_str()) {
             diags.push(
                 props
                     .diag_at_key(e, Diagnostic::error(format!("`{}` is maintained by mm2gen for this descriptor", e.key)))

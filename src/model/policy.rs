@@ -6,7 +6,7 @@
 //! the policy sees are `source.cluster.alias`/`target.cluster.alias` when the user set them
 //! (the guide's empty-alias trick), else the flow's aliases.
 
-use crate::properties::Entry;
+use super::UserProperties;
 
 pub const DEFAULT_POLICY: &str = "org.apache.kafka.connect.mirror.DefaultReplicationPolicy";
 pub const IDENTITY_POLICY: &str = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy";
@@ -30,31 +30,22 @@ pub struct NamingPolicy {
 
 impl NamingPolicy {
     /// The policy one flow runs with: flow-level keys override top-level ones.
-    pub fn for_flow(entries: &[Entry], source: &str, target: &str) -> NamingPolicy {
-        let flow_prefix = format!("{source}->{target}.");
-        let lookup = |key: &str| -> Option<String> {
-            entries
-                .iter()
-                .rev()
-                .find(|e| e.key.strip_prefix(&flow_prefix) == Some(key))
-                .or_else(|| entries.iter().rev().find(|e| e.key == key))
-                .map(|e| e.value.trim().to_string())
+    pub fn for_flow(props: &UserProperties, source: &str, target: &str) -> NamingPolicy {
+        let lookup_raw = |key: &str| {
+            props
+                .get(&format!("{source}->{target}.{key}"))
+                .or_else(|| props.get(key))
         };
+        let lookup = |key: &str| lookup_raw(key).map(|e| e.value.trim().to_string());
         let kind = match lookup("replication.policy.class").as_deref() {
             None | Some(DEFAULT_POLICY) | Some("") => PolicyKind::Default,
             Some(IDENTITY_POLICY) => PolicyKind::Identity,
             Some(other) => PolicyKind::Custom(other.to_string()),
         };
-        // java.util.Properties keeps the raw value, trailing spaces included; MirrorMaker
-        // reads the separator as is, so do we (only leading spaces are stripped by the parser).
-        let separator = entries
-            .iter()
-            .rev()
-            .find(|e| {
-                e.key == format!("{flow_prefix}replication.policy.separator")
-                    || e.key == "replication.policy.separator"
-            })
-            .map_or(".".to_string(), |e| e.value.clone());
+        // java.util.Properties keeps trailing spaces of a value and MirrorMaker2 uses the
+        // separator as is, so it is not trimmed.
+        let separator =
+            lookup_raw("replication.policy.separator").map_or(".".to_string(), |e| e.value.clone());
         let internal_enabled = lookup("replication.policy.internal.topic.separator.enabled")
             .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
         NamingPolicy {
@@ -100,9 +91,13 @@ mod tests {
     use super::*;
     use crate::properties::parse;
 
+    fn props(text: &str) -> UserProperties {
+        UserProperties::new(text.to_string(), parse(text).unwrap(), None)
+    }
+
     #[test]
     fn default_policy_prefixes_the_source_alias() {
-        let p = NamingPolicy::for_flow(&parse("").unwrap(), "src", "dst");
+        let p = NamingPolicy::for_flow(&props(""), "src", "dst");
         assert_eq!(p.remote_topic("orders").unwrap(), "src.orders");
         assert_eq!(p.checkpoints_topic(), "src.checkpoints.internal");
         assert_eq!(p.offset_syncs_topic("dst"), "mm2-offset-syncs.dst.internal");
@@ -111,7 +106,7 @@ mod tests {
     #[test]
     fn guide_trick_keeps_names_but_mangles_internal_topics() {
         let text = "replication.policy.separator=\nsource.cluster.alias=\ntarget.cluster.alias=\n";
-        let p = NamingPolicy::for_flow(&parse(text).unwrap(), "src", "dst");
+        let p = NamingPolicy::for_flow(&props(text), "src", "dst");
         assert_eq!(p.remote_topic("orders").unwrap(), "orders");
         assert_eq!(p.checkpoints_topic(), "checkpointsinternal");
         assert_eq!(
@@ -123,7 +118,7 @@ mod tests {
     #[test]
     fn identity_policy_keeps_names() {
         let text = format!("replication.policy.class={IDENTITY_POLICY}\n");
-        let p = NamingPolicy::for_flow(&parse(&text).unwrap(), "src", "dst");
+        let p = NamingPolicy::for_flow(&props(&text), "src", "dst");
         assert_eq!(p.remote_topic("orders").unwrap(), "orders");
         assert_eq!(p.checkpoints_topic(), "src.checkpoints.internal");
     }

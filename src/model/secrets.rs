@@ -264,10 +264,12 @@ fn classify<'c>(
     entry: &Entry,
     diags: &mut Collector,
 ) -> Option<(&'c ClusterSecrets, SecretSetting)> {
-    let cluster = clusters
-        .iter()
-        .filter(|c| key.starts_with(&format!("{}.", c.alias)))
-        .max_by_key(|c| c.alias.len());
+    let cluster = key.match_indices('.').rev().find_map(|(i, _)| {
+        clusters
+            .binary_search_by(|c| c.alias.as_str().cmp(&key[..i]))
+            .ok()
+            .map(|at| &clusters[at])
+    });
     let rest = match cluster {
         Some(c) => &key[c.alias.len() + 1..],
         None => key,

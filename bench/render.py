@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""Benchmark: mm2gen render against its peer, `kubectl kustomize` of the equivalent hand-written
+base in bench/kustomize-base (configMapGenerator + Deployment), measured in the same run; then
+the cost of descriptors with 100 to 1,000 flows. Prints figures; asserts nothing.
+
+    python3 bench/render.py [--runs 30]
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def measure(cmd, runs):
+    """Median wall seconds and max peak RSS (KiB) of `cmd` over `runs` runs (after a warm-up)."""
+    walls, peaks = [], []
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            sys.exit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()}")
+        if i > 0:
+            walls.append(wall)
+            peaks.append(usage.ru_maxrss)
+    return statistics.median(walls), max(peaks)
+
+
+def descriptor_with_flows(n):
+    lines = [
+        "kafkaClusters:",
+        "  - namespace: kafka",
+        "    name: kafka",
+        "    alias: target",
+        "    internalListenerName: internal",
+        "nonSDMKafkaClusters:",
+    ]
+    for i in range(n):
+        lines += [f"  - alias: src-{i}", f"    bootstrapServerAddress: src-{i}.example.com:9092"]
+    lines.append("mirrorMaker2Properties: |-")
+    for i in range(n):
+        lines += [f"  src-{i}->target.enabled=true", f"  src-{i}->target.topics=orders-{i}, events-{i}.*"]
+    lines.append("  replication.policy.class=org.apache.kafka.connect.mirror.IdentityReplicationPolicy")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=30)
+    args = ap.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--locked"], cwd=REPO, check=True)
+    mm2gen = os.path.join(REPO, "target/release/mm2gen")
+    example = [mm2gen, "render", "-f", "examples/descriptor.yaml", "--kafka-cluster", "examples/kafkacluster.yaml"]
+    peer = ["kubectl", "kustomize", "bench/kustomize-base"]
+
+    ours = measure(example, args.runs)
+    theirs = measure(peer, args.runs)
+    print(f"example descriptor, median of {args.runs} runs (peak RSS):")
+    print(f"  mm2gen render         {ours[0] * 1000:8.2f} ms  {ours[1] / 1024:7.1f} MiB")
+    print(f"  kubectl kustomize     {theirs[0] * 1000:8.2f} ms  {theirs[1] / 1024:7.1f} MiB")
+    print(f"  ratio                 {theirs[0] / ours[0]:8.1f}x faster, {theirs[1] / ours[1]:5.1f}x less memory")
+
+    print("flows  median ms  ms/flow  peak MiB")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (100, 250, 500, 1000):
+            path = os.path.join(tmp, f"flows-{n}.yaml")
+            with open(path, "w") as f:
+                f.write(descriptor_with_flows(n))
+            wall, peak = measure(
+                [mm2gen, "render", "-f", path, "--bootstrap-servers", "target=kafka-all-broker.kafka.svc.cluster.local:29092"],
+                max(5, args.runs // 3),
+            )
+            print(f"{n:5d}  {wall * 1000:9.2f}  {wall * 1000 / n:7.4f}  {peak / 1024:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
