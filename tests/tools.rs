@@ -36,18 +36,37 @@ fn every_rendered_object_passes_the_kubernetes_schemas_of_three_minors() {
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for (name, objects) in rendered_objects() {
-        for (i, o) in objects.iter().enumerate().filter(|(_, o)| o["kind"] != "KafkaUser") {
+        for (i, o) in objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o["kind"] != "KafkaUser")
+        {
             let path = dir.path().join(format!("{name}-{i}.yaml"));
             std::fs::write(&path, serde_yaml::to_string(o).unwrap()).unwrap();
             files.push(path);
         }
     }
-    assert!(files.len() >= 20, "too few objects to validate: {}", files.len());
+    assert!(
+        files.len() >= 20,
+        "too few objects to validate: {}",
+        files.len()
+    );
     for version in KUBERNETES_VERSIONS {
-        let o = Command::new(&validator).args(["-k", version, "--strict"]).args(&files).output().unwrap();
-        let out = format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+        let o = Command::new(&validator)
+            .args(["-k", version, "--strict"])
+            .args(&files)
+            .output()
+            .unwrap();
+        let out = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
         assert!(o.status.success(), "Kubernetes {version}:\n{out}");
-        assert!(!out.to_lowercase().contains("warn"), "Kubernetes {version} warned:\n{out}");
+        assert!(
+            !out.to_lowercase().contains("warn"),
+            "Kubernetes {version} warned:\n{out}"
+        );
     }
 }
 
@@ -57,8 +76,16 @@ fn the_validator_rejects_what_it_should() {
     let validator = tool("MM2GEN_K8S_VALIDATE");
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.yaml");
-    std::fs::write(&bad, "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nimmutable: yes-please\ndatta: {}\n").unwrap();
-    let o = Command::new(&validator).args(["-k", KUBERNETES_VERSIONS[0], "--strict"]).arg(&bad).output().unwrap();
+    std::fs::write(
+        &bad,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nimmutable: yes-please\ndatta: {}\n",
+    )
+    .unwrap();
+    let o = Command::new(&validator)
+        .args(["-k", KUBERNETES_VERSIONS[0], "--strict"])
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert!(!o.status.success());
 }
 
@@ -86,16 +113,30 @@ fn validate_kafka_users(users: &[serde_json::Value]) -> std::process::Output {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(serde_json::to_string(users).unwrap().as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(users).unwrap().as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
 #[test]
 fn every_kafka_user_passes_the_crd_schema() {
-    let users: Vec<serde_json::Value> = rendered_objects().into_iter().flat_map(|(_, o)| o).filter(|o| o["kind"] == "KafkaUser").collect();
+    let users: Vec<serde_json::Value> = rendered_objects()
+        .into_iter()
+        .flat_map(|(_, o)| o)
+        .filter(|o| o["kind"] == "KafkaUser")
+        .collect();
     assert!(users.len() >= 5);
     let o = validate_kafka_users(&users);
-    assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     // And the check can fail.
     let mut bad = users[0].clone();
     bad["spec"]["topicGrants"][0]["accessType"] = "admin".into();
