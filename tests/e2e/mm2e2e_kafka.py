@@ -83,7 +83,8 @@ def classpath() -> str:
 
 @dataclass
 class Pki:
-    """CA + broker + client stores, all PKCS12, made with keytool."""
+    """CA + broker + client stores made with keytool. Broker stores are PKCS12; the client's
+    (MirrorMaker 2's) stores are `client_store_type` (PKCS12 or JKS)."""
 
     dir: Path
     truststore: Path
@@ -92,7 +93,10 @@ class Pki:
     broker_password: str
     client_keystore: Path
     client_password: str
+    client_key_password: str
     client_dn: str
+    client_truststore: Path
+    client_store_type: str
 
     @property
     def client_principal(self) -> str:
@@ -100,25 +104,31 @@ class Pki:
 
 
 def _keytool(*args: str, cwd: Path) -> None:
-    r = subprocess.run([KEYTOOL, *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    # -J options: keytool is a short-lived JVM, C1 only starts it faster
+    r = subprocess.run([KEYTOOL, "-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC", *args], cwd=cwd,
+                       capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         raise RuntimeError(f"keytool {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}")
 
 
-def make_pki(d: Path, client_cn: str = "mm2-client") -> Pki:
+def make_pki(d: Path, client_cn: str = "mm2-client", client_store_type: str = "PKCS12") -> Pki:
     d.mkdir(parents=True, exist_ok=True)
     ca_pw = "ca-pass-e2e"
-    # distinct passwords per store, so that a mix-up in mm2.properties cannot go unnoticed
-    # (PKCS12 ties the key password to the store password: key.password == keystore.password)
+    ext = {"PKCS12": "p12", "JKS": "jks"}[client_store_type]
+    # distinct passwords everywhere, so that a mix-up in mm2.properties cannot go unnoticed
+    # (PKCS12 ties the key password to the store password; JKS does not)
     pki = Pki(
         dir=d,
         truststore=d / "truststore.p12",
         truststore_password="trust-pass-e2e",
         broker_keystore=d / "broker.p12",
         broker_password="broker-pass-e2e",
-        client_keystore=d / "client.p12",
-        client_password="client-pass-e2e",
+        client_keystore=d / f"client-keystore.{ext}",
+        client_password="client-store-pass-e2e",
+        client_key_password="client-key-pass-e2e" if client_store_type == "JKS" else "client-store-pass-e2e",
         client_dn=f"CN={client_cn},OU=e2e,O=mm2gen",
+        client_truststore=d / f"client-truststore.{ext}",
+        client_store_type=client_store_type,
     )
     common = ["-storetype", "PKCS12", "-keyalg", "RSA", "-keysize", "2048", "-validity", "30"]
     _keytool("-genkeypair", "-alias", "ca", "-dname", "CN=mm2gen-e2e-ca", "-ext", "bc:c",
@@ -126,10 +136,13 @@ def make_pki(d: Path, client_cn: str = "mm2-client") -> Pki:
     _keytool("-exportcert", "-alias", "ca", "-keystore", "ca.p12", "-storepass", ca_pw, "-rfc",
              "-file", "ca.pem", cwd=d)
 
-    def leaf(name: str, dn: str, store: Path, pw: str, san: str | None, eku: str) -> None:
+    def leaf(name: str, dn: str, store: Path, pw: str, san: str | None, eku: str,
+             store_type: str = "PKCS12", key_pw: str | None = None) -> None:
+        kp = ["-keypass", key_pw] if key_pw and key_pw != pw else []
+        gen = ["-storetype", store_type] + common[2:]
         _keytool("-genkeypair", "-alias", name, "-dname", dn, "-keystore", store.name,
-                 "-storepass", pw, *common, cwd=d)
-        _keytool("-certreq", "-alias", name, "-keystore", store.name, "-storepass", pw,
+                 "-storepass", pw, *kp, *gen, cwd=d)
+        _keytool("-certreq", "-alias", name, "-keystore", store.name, "-storepass", pw, *kp,
                  "-file", f"{name}.csr", cwd=d)
         ext = ["-ext", f"EKU={eku}", "-ext", "KU=digitalSignature,keyEncipherment"]
         if san:
@@ -140,16 +153,19 @@ def make_pki(d: Path, client_cn: str = "mm2-client") -> Pki:
         _keytool("-importcert", "-alias", "ca", "-file", "ca.pem", "-keystore", store.name,
                  "-storepass", pw, "-noprompt", cwd=d)
         _keytool("-importcert", "-alias", name, "-file", f"{name}.pem", "-keystore", store.name,
-                 "-storepass", pw, "-noprompt", cwd=d)
+                 "-storepass", pw, *kp, "-noprompt", cwd=d)
 
-    with concurrent.futures.ThreadPoolExecutor(3) as ex:
+    with concurrent.futures.ThreadPoolExecutor(4) as ex:
         futs = [
             ex.submit(leaf, "broker", "CN=localhost,OU=e2e,O=mm2gen", pki.broker_keystore,
                       pki.broker_password, "dns:localhost,ip:127.0.0.1", "serverAuth,clientAuth"),
             ex.submit(leaf, "client", pki.client_dn, pki.client_keystore, pki.client_password,
-                      None, "clientAuth"),
+                      None, "clientAuth", client_store_type, pki.client_key_password),
             ex.submit(_keytool, "-importcert", "-alias", "ca", "-file", "ca.pem", "-keystore",
                       pki.truststore.name, "-storetype", "PKCS12", "-storepass",
+                      pki.truststore_password, "-noprompt", cwd=d),
+            ex.submit(_keytool, "-importcert", "-alias", "ca", "-file", "ca.pem", "-keystore",
+                      pki.client_truststore.name, "-storetype", client_store_type, "-storepass",
                       pki.truststore_password, "-noprompt", cwd=d),
         ]
         for f in futs:

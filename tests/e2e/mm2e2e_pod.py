@@ -492,6 +492,31 @@ class Pod:
                 mode |= 0o440
             f.chmod(mode)
 
+    def _projected(self, d: Path, proj: dict, what: str) -> None:
+        default_mode = int(proj.get("defaultMode", 0o644))
+        d.mkdir(parents=True, exist_ok=True)
+        for src in proj.get("sources") or []:
+            if "secret" in src or "configMap" in src:
+                is_secret = "secret" in src
+                ref = src["secret" if is_secret else "configMap"]
+                getter = self._secret_data if is_secret else self._configmap_data
+                data = getter(ref["name"], ref.get("optional", False))
+                self._write_files(d, data or {}, ref.get("items"), default_mode,
+                                  f"{what} {'Secret' if is_secret else 'ConfigMap'} {ref['name']}")
+            elif "downwardAPI" in src:
+                for it in src["downwardAPI"].get("items") or []:
+                    if "fieldRef" in it:
+                        value = self._field(it["fieldRef"]["fieldPath"])
+                    elif "resourceFieldRef" in it:
+                        value = self._resource(it["resourceFieldRef"])
+                    else:
+                        raise PodError(f"{what}: downwardAPI item {it} not supported")
+                    self._write_files(d, {"v": value.encode()}, [{"key": "v", "path": it["path"],
+                                      **({"mode": it["mode"]} if "mode" in it else {})}],
+                                      default_mode, what)
+            else:
+                raise PodError(f"{what}: projected source {sorted(src)} not supported")
+
     def _materialize(self) -> None:
         self._choose_staging()
         st = self.staging
@@ -512,6 +537,9 @@ class Pod:
                 data = self._secret_data(src["secretName"], src.get("optional", False))
                 self._write_files(d, data or {}, src.get("items"), int(src.get("defaultMode", 0o644)),
                                   f"volume {name} (Secret {src['secretName']})")
+                vol_src[name] = (d, True)
+            elif "projected" in v:
+                self._projected(d, v["projected"], f"volume {name} (projected)")
                 vol_src[name] = (d, True)
             elif "emptyDir" in v:
                 d.mkdir(parents=True, exist_ok=True)

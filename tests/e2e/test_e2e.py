@@ -60,25 +60,78 @@ ALICE_READ = {"resourceType": "TOPIC", "name": "orders", "patternType": "LITERAL
 BOB_WRITE = {"resourceType": "TOPIC", "name": "orders", "patternType": "LITERAL",
              "principal": "User:bob", "host": "*", "operation": "WRITE", "permission": "ALLOW"}
 
-# The migration descriptor (the guide's shape). `{...}` placeholders are mm2gen's to fill in.
-MM2_PROPERTIES = r"""source-cluster->target-cluster.enabled=true
+# The migration guide's mirrorMaker2Properties, verbatim (guide "Deploy MirrorMaker2"; `{...}`
+# placeholders are mm2gen's to fill in). The guide replicates topics under their own names with
+# DefaultReplicationPolicy, an empty separator and empty cluster aliases.
+GUIDE_PROPERTIES = r"""# replication topologies and flows, mm2 config, etc.
+source-cluster->target-cluster.enabled=true
+# keep the *-offset-syncs-* topic on the target side to avoid needing MirrorMaker2 to have write permissions on the source cluster
+source-cluster->target-cluster.offset-syncs.topic.location=target
+# set this to true if we have ACLs
+sync.topic.acls.enabled=false
+tasks.max=5000
+replication.policy.separator=
+source.cluster.alias=
+target.cluster.alias=
+topics.exclude=.*[\\-\\.]internal, .*\\.replica, __.*, _.*
+groups.exclude=console-consumer-.*, connect-.*, __.*, _.*
+# Setting the frequency to check source cluster for new topics and new consumer groups.
+refresh.topics.interval.seconds=300
+refresh.groups.interval.seconds=300
+# Setting replication factor of newly created remote topics
+# For anything other than development testing, a value greater than 1 is recommended to ensure availability.
+replication.factor=2
+############################# MM2 Internal Topic Settings #############################
+# For anything other than development testing, a value greater than 1 is recommended to ensure availability,
+checkpoints.topic.replication.factor=2
+heartbeats.topic.replication.factor=2
+offset-syncs.topic.replication.factor=2
+offset.storage.replication.factor=2
+status.storage.replication.factor=2
+config.storage.replication.factor=2
+# Only needed if the source cluster is using SSL
+source-cluster.security.protocol=SSL
+source-cluster.ssl.truststore.password={truststore password}
+source-cluster.ssl.truststore.location={truststore location}
+source-cluster.ssl.keystore.password={keystore password}
+source-cluster.ssl.keystore.location={keystore location}
+source-cluster.ssl.key.password={key password}"""
+
+# What the test changes in the guide's text: single-broker clusters (replication factors 1), ACLs
+# on the source (sync them), and short intervals so that everything happens within seconds.
+TEST_SETTINGS = """
+sync.group.offsets.enabled=true
+emit.checkpoints.interval.seconds=2
+sync.group.offsets.interval.seconds=2
+sync.topic.configs.interval.seconds=5
+sync.topic.acls.interval.seconds=5
+emit.heartbeats.interval.seconds=2"""
+
+
+def guide_properties() -> str:
+    text = GUIDE_PROPERTIES
+    for old, new in [
+        ("sync.topic.acls.enabled=false", "sync.topic.acls.enabled=true"),
+        ("refresh.topics.interval.seconds=300", "refresh.topics.interval.seconds=5"),
+        ("refresh.groups.interval.seconds=300", "refresh.groups.interval.seconds=5"),
+    ]:
+        assert old in text
+        text = text.replace(old, new)
+    text = re.sub(r"(?m)^(\S*replication\.factor)=2$", r"\1=1", text)
+    return text + TEST_SETTINGS
+
+
+# The same migration with Kafka's IdentityReplicationPolicy instead of the empty-separator trick.
+IDENTITY_PROPERTIES = r"""source-cluster->target-cluster.enabled=true
 source-cluster->target-cluster.offset-syncs.topic.location=target
 sync.topic.acls.enabled=true
 sync.topic.configs.enabled=true
-sync.group.offsets.enabled=true
 emit.checkpoints.enabled=true
 replication.policy.class=org.apache.kafka.connect.mirror.IdentityReplicationPolicy
-topics=.*
-groups=.*
 topics.exclude=.*[\\-\\.]internal, .*\\.replica, __.*, _.*
 groups.exclude=console-consumer-.*, connect-.*, __.*, _.*
 refresh.topics.interval.seconds=5
 refresh.groups.interval.seconds=5
-sync.topic.configs.interval.seconds=5
-sync.topic.acls.interval.seconds=5
-emit.checkpoints.interval.seconds=2
-sync.group.offsets.interval.seconds=2
-emit.heartbeats.interval.seconds=2
 replication.factor=1
 offset-syncs.topic.replication.factor=1
 checkpoints.topic.replication.factor=1
@@ -86,16 +139,31 @@ heartbeats.topic.replication.factor=1
 config.storage.replication.factor=1
 offset.storage.replication.factor=1
 status.storage.replication.factor=1
-tasks.max=2
+tasks.max=4
 source-cluster.security.protocol=SSL
 source-cluster.ssl.truststore.location={truststore location}
 source-cluster.ssl.truststore.password={truststore password}
 source-cluster.ssl.keystore.location={keystore location}
 source-cluster.ssl.keystore.password={keystore password}
-source-cluster.ssl.key.password={key password}"""
+source-cluster.ssl.key.password={key password}""" + TEST_SETTINGS
+
+# MM2's own topics on the target, per variant (worker topics are named after the cluster alias in
+# `clusters`, the connectors' after the replication policy)
+WORKER_TOPICS = {f"mm2-{t}.source-cluster.internal" for t in ("configs", "offsets", "status")}
+VARIANTS = {
+    "guide": {
+        "properties": guide_properties,
+        "internal_topics": WORKER_TOPICS | {"mm2-offset-syncsinternal", "checkpointsinternal", "heartbeats"},
+    },
+    "identity": {
+        "properties": lambda: IDENTITY_PROPERTIES,
+        "internal_topics": WORKER_TOPICS | {"mm2-offset-syncs.source-cluster.internal",
+                                            "source-cluster.checkpoints.internal", "heartbeats"},
+    },
+}
 
 
-def descriptor(source_bootstrap: str) -> dict:
+def descriptor(source_bootstrap: str, properties: str) -> dict:
     return {
         "kubernetesConfigs": [],
         "kafkaClusters": [{
@@ -108,28 +176,53 @@ def descriptor(source_bootstrap: str) -> dict:
         }],
         "nonSDMKafkaClusters": [{"bootstrapServerAddress": source_bootstrap, "alias": SOURCE}],
         "mirrorMaker2Spec": {"minReplicas": 1, "maxReplicas": 1},
-        "mirrorMaker2Properties": MM2_PROPERTIES,
+        "mirrorMaker2Properties": properties,
     }
 
 
 # =========================================================================== mm2gen invocation
-# THE place where the test calls mm2gen. Adjust the flags here (and only here) when mm2gen's CLI
-# changes. `ssl_dirs` maps a cluster alias to a directory holding exactly the files of that
-# cluster's TLS Secret: truststore.p12, keystore.p12, truststore.password, keystore.password,
-# key.password.
+# THE place where the test calls mm2gen. Adjust here (and only here) when mm2gen's CLI or its
+# default Secret key names change.
+#
+# Key names of a cluster's TLS Secret that mm2gen references by default in mm2.properties; the
+# test writes one file per key into a directory (the stores' type follows the extension).
+SECRET_KEYS = ("truststore.jks", "keystore.jks", "truststore.password", "keystore.password", "key.password")
+
+
 def mm2gen_render_command(mm2gen: str, descriptor_file: Path, target_bootstrap: str,
-                          out_dir: Path, ssl_dirs: dict[str, Path]) -> list[str]:
+                          out_dir: Path, secret_dirs: dict[str, Path]) -> list[str]:
     cmd = [mm2gen, "render", "-f", str(descriptor_file),
            "--bootstrap-servers", f"{TARGET}={target_bootstrap}",
            "--output-dir", str(out_dir)]
-    for alias, d in ssl_dirs.items():
-        cmd += ["--ssl-secret-dir", f"{alias}={d}"]
+    for alias, d in secret_dirs.items():
+        for f in sorted(d.iterdir()):
+            cmd += ["--secret-file", f"{alias}={f}"]  # key = file name
     return cmd
 # ===========================================================================
 
 
-def secrets_for_unrendered_volumes(objects: list[dict], ssl_dirs: dict[str, Path]) -> list[dict]:
-    """If mm2gen only *references* the TLS Secret (the user creates it), build it from the
+def write_secret_dir(d: Path, pki: kafka.Pki) -> None:
+    """The TLS Secret's files for MM2's client certificate, one file per key of SECRET_KEYS."""
+    d.mkdir()
+    content = {
+        "truststore": pki.client_truststore.read_bytes(),
+        "keystore": pki.client_keystore.read_bytes(),
+        "truststore.password": pki.truststore_password.encode(),
+        "keystore.password": pki.client_password.encode(),
+        "key.password": pki.client_key_password.encode(),
+    }
+    for key in SECRET_KEYS:
+        stem = key if key.endswith(".password") else key.rsplit(".", 1)[0]
+        (d / key).write_bytes(content[stem])
+
+
+def client_store_type() -> str:
+    ext = next(k for k in SECRET_KEYS if k.startswith("keystore.") and not k.endswith(".password"))
+    return {"jks": "JKS", "p12": "PKCS12", "pfx": "PKCS12", "pkcs12": "PKCS12"}[ext.rsplit(".", 1)[1]]
+
+
+def secrets_for_unrendered_volumes(objects: list[dict], secret_dirs: dict[str, Path]) -> list[dict]:
+    """If mm2gen only *references* a TLS Secret (the user creates it), build it from the
     directory, as `kubectl create secret generic NAME --from-file=DIR` would."""
     dep = next(o for o in objects if o.get("kind") == "Deployment")
     ns = dep["metadata"].get("namespace", "default")
@@ -138,16 +231,18 @@ def secrets_for_unrendered_volumes(objects: list[dict], ssl_dirs: dict[str, Path
               for m in c.get("volumeMounts") or []}
     extra = []
     for v in dep["spec"]["template"]["spec"].get("volumes") or []:
-        if "secret" not in v or v["secret"]["secretName"] in rendered:
-            continue
-        name = v["secret"]["secretName"]
-        alias = next((a for a in ssl_dirs if a in name or a in mounts.get(v["name"], "")), None)
-        if alias is None:
-            continue
-        data = {f.name: base64.b64encode(f.read_bytes()).decode()
-                for f in sorted(ssl_dirs[alias].iterdir())}
-        extra.append({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                      "metadata": {"name": name, "namespace": ns}, "data": data})
+        refs = [v["secret"]["secretName"]] if "secret" in v else [
+            s["secret"]["name"] for s in (v.get("projected") or {}).get("sources") or [] if "secret" in s]
+        for name in refs:
+            if name in rendered:
+                continue
+            alias = next((a for a in secret_dirs if a in name or a in mounts.get(v["name"], "")), None)
+            if alias is None:
+                continue
+            data = {f.name: base64.b64encode(f.read_bytes()).decode()
+                    for f in sorted(secret_dirs[alias].iterdir())}
+            extra.append({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                          "metadata": {"name": name, "namespace": ns}, "data": data})
     return extra
 
 
@@ -157,8 +252,9 @@ def secrets_for_unrendered_volumes(objects: list[dict], ssl_dirs: dict[str, Path
 class Env:
     """Everything the module's tests share; `logs()` is attached to failure reports by conftest.py."""
 
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, variant: str) -> None:
         self.base = base
+        self.variant = variant
         self.deadline = time.monotonic() + TOTAL_BUDGET_S
         self.clusters: list[kafka.KafkaCluster] = []
         self.pod: Pod | None = None
@@ -204,11 +300,11 @@ def _require_prerequisites() -> str:
     return os.path.abspath(mm2gen)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=sorted(VARIANTS))
 def env(request):
     mm2gen = _require_prerequisites()
-    base = Path(tempfile.mkdtemp(prefix="mm2gen-e2e-", dir="/var/tmp"))
-    e = Env(base)
+    base = Path(tempfile.mkdtemp(prefix=f"mm2gen-e2e-{request.param}-", dir="/var/tmp"))
+    e = Env(base, request.param)
     request.module.E2E_ENV = e  # for conftest.py's failure hook
     t0 = time.monotonic()
     try:
@@ -238,7 +334,7 @@ def _start_clusters(e: Env) -> None:
 
     def make_source():
         try:
-            e.pki = kafka.make_pki(e.base / "pki")
+            e.pki = kafka.make_pki(e.base / "pki", client_store_type=client_store_type())
             source = kafka.KafkaCluster("source", e.base / "source", pki=e.pki, acls=True)
             e.clusters.insert(0, source)
             source.start()
@@ -287,20 +383,13 @@ def _create_workload(e: Env) -> None:
 
 
 def _render_and_launch(e: Env, mm2gen: str) -> None:
-    # the TLS Secret's files, with exactly the key names mm2gen expects
-    ssl_dir = e.base / "secret-source-cluster"
-    ssl_dir.mkdir()
-    shutil.copy(e.pki.truststore, ssl_dir / "truststore.p12")
-    shutil.copy(e.pki.client_keystore, ssl_dir / "keystore.p12")
-    (ssl_dir / "truststore.password").write_text(e.pki.truststore_password)
-    (ssl_dir / "keystore.password").write_text(e.pki.client_password)
-    (ssl_dir / "key.password").write_text(e.pki.client_password)
-    ssl_dirs = {SOURCE: ssl_dir}
-
+    secret_dirs = {SOURCE: e.base / "secret-source-cluster"}
+    write_secret_dir(secret_dirs[SOURCE], e.pki)
     desc = e.base / "descriptor.yaml"
-    desc.write_text(yaml.safe_dump(descriptor(e.source.mtls_bootstrap), sort_keys=False))
+    desc.write_text(yaml.safe_dump(descriptor(e.source.mtls_bootstrap, VARIANTS[e.variant]["properties"]()),
+                                   sort_keys=False))
     out = e.base / "rendered"
-    cmd = mm2gen_render_command(mm2gen, desc, e.target.bootstrap, out, ssl_dirs)
+    cmd = mm2gen_render_command(mm2gen, desc, e.target.bootstrap, out, secret_dirs)
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=e.remaining(60))
     if r.returncode != 0:
         pytest.fail(f"mm2gen render failed ({r.returncode}): {' '.join(cmd)}\n{r.stdout}\n{r.stderr}",
@@ -310,7 +399,7 @@ def _render_and_launch(e: Env, mm2gen: str) -> None:
         if o.get("kind") == "ConfigMap":
             e.mm2_properties += "".join((o.get("data") or {}).values())
     e.pod = Pod(objects, e.base / "mm2", paths.libs_dir(),
-                extra_objects=secrets_for_unrendered_volumes(objects, ssl_dirs),
+                extra_objects=secrets_for_unrendered_volumes(objects, secret_dirs),
                 expected_image=f"apache/kafka:{paths.kafka_version()}")
     e.pod.start()
 
@@ -426,16 +515,26 @@ def max_rewind(committed: int, end: int) -> int:
 def test_internal_topics(env):
     target = set(env.report["targetTopics"])
     source = set(env.report["sourceTopics"])
-    expected_on_target = {
-        "mm2-offset-syncs.source-cluster.internal",
-        "source-cluster.checkpoints.internal",
-        "mm2-configs.source-cluster.internal",
-        "mm2-offsets.source-cluster.internal",
-        "mm2-status.source-cluster.internal",
-        "heartbeats",
-    }
+    expected_on_target = VARIANTS[env.variant]["internal_topics"]
     assert expected_on_target <= target, f"missing on target: {expected_on_target - target}"
     ours = {t[0] for t in REPLICATED_TOPICS} | set(EXCLUDED_TOPICS) | {"__consumer_offsets"}
     assert source - ours == set(), f"topics created on the source by MM2: {source - ours}"
     unexpected = target - expected_on_target - {t[0] for t in REPLICATED_TOPICS} - {"__consumer_offsets"}
     assert not unexpected, f"unexpected topics on the target: {unexpected}"
+
+
+def test_mm2_runs_only_the_source_to_target_flow(env):
+    """MirrorMaker 2 creates a herder for every pair of `clusters` with heartbeats enabled
+    (the default), so without `--clusters target-cluster` or `target-cluster->source-cluster.
+    emit.heartbeats.enabled=false` it also runs target->source: that herder creates its config/
+    offsets/status topics and `heartbeats` in the *source* cluster (or, on an ACL-protected
+    source, fails and logs errors)."""
+    log = env.pod.stdout_file.read_text(errors="replace")
+    herders = sorted(set(re.findall(r"creating herder for (\S+)", log)))
+    assert herders == [f"{SOURCE}->{TARGET}"], f"MM2 herders: {herders}"
+
+
+def test_mm2_log_has_no_errors(env):
+    log = env.pod.stdout_file.read_text(errors="replace").splitlines()
+    errors = [line for line in log if re.match(r"^\[[^]]+\] ERROR ", line)]
+    assert not errors, "MM2 logged errors:\n" + "\n".join(errors[:20])
