@@ -664,18 +664,24 @@ public final class Helper {
         long first = -1;
         long last = -1;
         long seen = 0;
+        long topicVisible = -1;
         try (Admin admin = admin(cluster)) {
-            // signal readiness to the caller (it waits for this file before producing)
-            if (spec.has("readyFile")) {
+            // wait for the topic (e.g. until MM2 has created it), then signal readiness to the caller
+            while (System.currentTimeMillis() < deadline) {
+                if (admin.listTopics().names().get().contains(topic)) {
+                    topicVisible = System.currentTimeMillis();
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            if (spec.has("readyFile") && topicVisible > 0) {
                 new File(spec.get("readyFile").asText()).createNewFile();
             }
-            while (System.currentTimeMillis() < deadline) {
+            while (topicVisible > 0 && System.currentTimeMillis() < deadline) {
                 long sum = 0;
                 try {
-                    if (admin.listTopics().names().get().contains(topic)) {
-                        for (long v : endOffsets(admin, List.of(topic)).values()) {
-                            sum += v;
-                        }
+                    for (long v : endOffsets(admin, List.of(topic)).values()) {
+                        sum += v;
                     }
                 } catch (ExecutionException e) {
                     sum = 0;
@@ -692,6 +698,7 @@ public final class Helper {
                 Thread.sleep(20);
             }
         }
+        out.put("topicVisibleMs", topicVisible);
         out.put("firstVisibleMs", first);
         out.put("lastVisibleMs", last);
         out.put("visible", seen);
