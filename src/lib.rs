@@ -12,6 +12,7 @@
 //!                  ──output::*─────────▶ stdout | directory (+kustomization.yaml) | drift check
 //! ```
 
+pub mod adapters;
 pub mod check;
 pub mod descriptor;
 pub mod diagnostics;
@@ -57,8 +58,70 @@ pub fn load_descriptor(path: &Path) -> Result<Descriptor> {
     descriptor::load(&path.display().to_string(), &text, base)
 }
 
+/// Follows a `MirrorMaker2Migration` wrapper's file references: `descriptorFile` (the
+/// descriptor itself), `kafkaClusterFiles` and `bootstrapServers` (added to the inputs; flags
+/// given on the command line win).
+pub fn resolve_references(
+    descriptor: &Descriptor,
+    inputs: &Inputs,
+) -> Result<(Descriptor, Inputs)> {
+    let mut inputs = inputs.clone();
+    let Some(krm) = &descriptor.krm else {
+        return Ok((descriptor.clone(), inputs));
+    };
+    for file in &krm.kafka_cluster_files {
+        let path = descriptor.base_dir.join(&file.value);
+        let found = resolve::load_kafka_clusters(&path).map_err(|e| {
+            Error::from(
+                e.diagnostics
+                    .into_iter()
+                    .map(|d| {
+                        if d.location.is_none() {
+                            file.diag(d)
+                        } else {
+                            d
+                        }
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        })?;
+        inputs.kafka_clusters.extend(found);
+    }
+    let from_wrapper: Vec<(String, String)> = krm
+        .bootstrap_servers
+        .iter()
+        .map(|(a, b)| (a.value.clone(), b.value.clone()))
+        .collect();
+    inputs.bootstrap_overrides.splice(0..0, from_wrapper);
+    let Some(file) = &krm.descriptor_file else {
+        return Ok((descriptor.clone(), inputs));
+    };
+    let path = descriptor.base_dir.join(&file.value);
+    let mut inner = load_descriptor(&path).map_err(|e| {
+        Error::from(
+            e.diagnostics
+                .into_iter()
+                .map(|d| {
+                    if d.location.is_none() {
+                        file.diag(d)
+                    } else {
+                        d
+                    }
+                })
+                .collect::<Vec<_>>(),
+        )
+    })?;
+    let mut metadata = inner.krm.take().unwrap_or_default();
+    metadata.name = metadata.name.or_else(|| krm.name.clone());
+    metadata.namespace = metadata.namespace.or_else(|| krm.namespace.clone());
+    inner.krm = Some(metadata);
+    Ok((inner, inputs))
+}
+
 /// The pipeline: descriptor and inputs to checked, ordered manifests.
 pub fn render(descriptor: &Descriptor, inputs: &Inputs) -> Result<Rendered> {
+    let (descriptor, inputs) = resolve_references(descriptor, inputs)?;
+    let (descriptor, inputs) = (&descriptor, &inputs);
     let model = model::build(descriptor, inputs)?;
     let objects = render::render(&model)?;
     let mut manifests = Vec::with_capacity(objects.len());

@@ -36,6 +36,46 @@ enum Command {
     /// Render the manifests for a descriptor
     #[command(after_help = EXAMPLES)]
     Render(RenderArgs),
+    /// Expand MirrorMaker2Migration objects in a YAML stream on stdin (a Helm post-renderer)
+    Expand(ExpandArgs),
+    /// Run as a KRM function: a ResourceList on stdin, a ResourceList on stdout
+    Krm(ExpandArgs),
+    /// Run as Kustomize's legacy exec plugin (what the installed plugin script calls)
+    #[command(name = "kustomize-exec", hide = true)]
+    KustomizeExec {
+        /// The plugin config file kustomize passes
+        config: PathBuf,
+    },
+    /// Install the Kustomize exec plugin for kind MirrorMaker2Migration, or print its path
+    #[command(name = "kustomize-plugin")]
+    KustomizePlugin {
+        #[command(subcommand)]
+        action: PluginAction,
+    },
+    /// Argo CD Config Management Plugin: render from ARGOCD_ENV_* parameters in the current directory
+    #[command(name = "argocd-generate")]
+    ArgocdGenerate,
+}
+
+#[derive(Subcommand)]
+enum PluginAction {
+    /// Write the plugin under $XDG_CONFIG_HOME/kustomize/plugin/ (pointing at this binary)
+    Install {
+        /// Config home to install under [default: $XDG_CONFIG_HOME or ~/.config]
+        #[arg(long = "config-home", value_name = "DIR")]
+        config_home: Option<PathBuf>,
+    },
+    /// Print where kustomize looks for the plugin
+    Path {
+        #[arg(long = "config-home", value_name = "DIR")]
+        config_home: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct ExpandArgs {
+    #[command(flatten)]
+    inputs: InputArgs,
 }
 
 #[derive(Args)]
@@ -43,6 +83,21 @@ struct RenderArgs {
     /// Descriptor file (YAML or JSON, bare or wrapped in a MirrorMaker2Migration); `-` reads stdin
     #[arg(short = 'f', long = "filename", value_name = "FILE")]
     file: PathBuf,
+    #[command(flatten)]
+    inputs: InputArgs,
+    /// Output format on stdout
+    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Yaml)]
+    output: OutputFormat,
+    /// Write one file per object and a kustomization.yaml into this directory
+    #[arg(long = "output-dir", value_name = "DIR")]
+    output_dir: Option<PathBuf>,
+    /// With --output-dir: write nothing, exit 1 with a diff when the directory is out of date
+    #[arg(long, requires = "output_dir")]
+    check: bool,
+}
+
+#[derive(Args)]
+struct InputArgs {
     /// File with Koperator KafkaCluster resources (multi-document YAML or a List); repeatable
     #[arg(long = "kafka-cluster", value_name = "FILE")]
     kafka_cluster: Vec<PathBuf>,
@@ -66,15 +121,24 @@ struct RenderArgs {
     /// file name) or ALIAS:KEY=FILE; the Secret's name carries a content hash. Repeatable
     #[arg(long = "secret-file", value_name = "ALIAS[:KEY]=FILE", value_parser = parse_secret_file)]
     secret_file: Vec<(String, String, PathBuf)>,
-    /// Output format on stdout
-    #[arg(short = 'o', long, value_enum, default_value_t = OutputFormat::Yaml)]
-    output: OutputFormat,
-    /// Write one file per object and a kustomization.yaml into this directory
-    #[arg(long = "output-dir", value_name = "DIR")]
-    output_dir: Option<PathBuf>,
-    /// With --output-dir: write nothing, exit 1 with a diff when the directory is out of date
-    #[arg(long, requires = "output_dir")]
-    check: bool,
+}
+
+impl InputArgs {
+    fn into_inputs(self) -> Result<Inputs, Error> {
+        let mut kafka_clusters = Vec::new();
+        for f in &self.kafka_cluster {
+            kafka_clusters.extend(mm2gen::resolve::load_kafka_clusters(f)?);
+        }
+        Ok(Inputs {
+            kafka_clusters,
+            bootstrap_overrides: self.bootstrap_servers,
+            namespace: self.namespace,
+            name: self.name,
+            image: self.image,
+            kube_context: self.kube_context,
+            secret_files: self.secret_file,
+        })
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -111,9 +175,27 @@ fn parse_secret_file(s: &str) -> Result<(String, String, PathBuf), String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Kustomize runs a legacy exec plugin by its kind's name with the config path as argument.
+    let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let invoked_as = argv
+        .first()
+        .map(PathBuf::from)
+        .and_then(|p| p.file_name().map(|n| n.to_owned()));
+    if invoked_as.as_deref()
+        == Some(std::ffi::OsStr::new(
+            mm2gen::adapters::kustomize::PLUGIN_KIND,
+        ))
+    {
+        argv.insert(1, "kustomize-exec".into());
+    }
+    let cli = Cli::parse_from(argv);
     let result = match cli.command {
         Command::Render(args) => render(args),
+        Command::Expand(args) => expand(args),
+        Command::Krm(args) => krm(args),
+        Command::KustomizeExec { config } => kustomize_exec(&config),
+        Command::KustomizePlugin { action } => kustomize_plugin(action),
+        Command::ArgocdGenerate => argocd_generate(),
     };
     match result {
         Ok(code) => code,
@@ -132,21 +214,96 @@ fn print_warnings(warnings: &[Diagnostic]) {
     }
 }
 
+fn read_stdin() -> Result<String, Error> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|e| {
+        Diagnostic::error(format!("cannot read standard input: {e}"))
+            .help("pipe UTF-8 YAML or JSON into mm2gen")
+    })?;
+    Ok(text)
+}
+
+fn write_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+}
+
+fn cwd() -> PathBuf {
+    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
+}
+
+fn expand(args: ExpandArgs) -> Result<ExitCode, Error> {
+    let inputs = args.inputs.into_inputs()?;
+    let (text, warnings) =
+        mm2gen::adapters::stream::expand_text("<stdin>", &read_stdin()?, &inputs, &cwd())?;
+    print_warnings(&warnings);
+    write_stdout(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn krm(args: ExpandArgs) -> Result<ExitCode, Error> {
+    let inputs = args.inputs.into_inputs()?;
+    let (list, failed) = mm2gen::adapters::krm::run(&read_stdin()?, &inputs, &cwd());
+    write_stdout(&list);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn kustomize_exec(config: &std::path::Path) -> Result<ExitCode, Error> {
+    let (text, warnings) =
+        mm2gen::adapters::kustomize::run(config, &read_stdin()?, &Inputs::default())?;
+    print_warnings(&warnings);
+    write_stdout(&text);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kustomize_plugin(action: PluginAction) -> Result<ExitCode, Error> {
+    use mm2gen::adapters::kustomize;
+    let home = |given: Option<PathBuf>| {
+        given
+            .or_else(kustomize::default_config_home)
+            .ok_or_else(|| {
+                Error::from(
+                    Diagnostic::error("neither XDG_CONFIG_HOME nor HOME is set")
+                        .help("pass --config-home DIR"),
+                )
+            })
+    };
+    match action {
+        PluginAction::Path { config_home } => {
+            println!("{}", kustomize::plugin_path(&home(config_home)?).display())
+        }
+        PluginAction::Install { config_home } => {
+            let exe = std::env::current_exe()
+                .and_then(|p| p.canonicalize())
+                .map_err(|e| {
+                    Diagnostic::error(format!("cannot tell where this mm2gen binary is: {e}"))
+                        .help("run mm2gen by its full path")
+                })?;
+            let path = kustomize::install(&home(config_home)?, &exe)?;
+            println!("{}", path.display());
+            eprintln!("installed the Kustomize plugin for kind MirrorMaker2Migration; build with `kubectl kustomize --enable-alpha-plugins`");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn argocd_generate() -> Result<ExitCode, Error> {
+    let request = mm2gen::adapters::argocd::request(&|k| std::env::var(k).ok())?;
+    let descriptor = mm2gen::load_descriptor(&request.descriptor)?;
+    let rendered = mm2gen::render(&descriptor, &request.inputs)?;
+    print_warnings(&rendered.warnings);
+    write_stdout(&rendered.manifests.to_yaml());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn render(args: RenderArgs) -> Result<ExitCode, Error> {
     let descriptor = mm2gen::load_descriptor(&args.file)?;
-    let mut kafka_clusters = Vec::new();
-    for f in &args.kafka_cluster {
-        kafka_clusters.extend(mm2gen::resolve::load_kafka_clusters(f)?);
-    }
-    let inputs = Inputs {
-        kafka_clusters,
-        bootstrap_overrides: args.bootstrap_servers,
-        namespace: args.namespace,
-        name: args.name,
-        image: args.image,
-        kube_context: args.kube_context,
-        secret_files: args.secret_file,
-    };
+    let inputs = args.inputs.into_inputs()?;
     let rendered = mm2gen::render(&descriptor, &inputs)?;
     print_warnings(&rendered.warnings);
     let format = match args.output {
@@ -171,10 +328,7 @@ fn render(args: RenderArgs) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         (None, _) => {
-            let text = rendered.manifests.to_format(format);
-            let mut out = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a panic.
-            let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+            write_stdout(&rendered.manifests.to_format(format));
             Ok(ExitCode::SUCCESS)
         }
     }

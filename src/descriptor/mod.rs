@@ -49,6 +49,13 @@ pub struct Descriptor {
 pub struct KrmMetadata {
     pub name: Option<Located<String>>,
     pub namespace: Option<Located<String>>,
+    /// `descriptorFile:` instead of `spec:`: the descriptor lives in its own file (relative to
+    /// the wrapper's directory), as Kustomize generator configs and Helm values like it.
+    pub descriptor_file: Option<Located<String>>,
+    /// `kafkaClusterFiles:`: files with KafkaCluster resources, like --kafka-cluster.
+    pub kafka_cluster_files: Vec<Located<String>>,
+    /// `bootstrapServers:` alias -> address, like --bootstrap-servers.
+    pub bootstrap_servers: Vec<(Located<String>, Located<String>)>,
 }
 
 /// A Kafka cluster managed by Streaming Data Manager (a Koperator `KafkaCluster`).
@@ -397,7 +404,19 @@ impl Reader {
     }
 
     fn krm(&mut self, root: &Node, base_dir: PathBuf) -> Descriptor {
-        let fields = self.fields(root, "", &["apiVersion", "kind", "metadata", "spec"]);
+        let fields = self.fields(
+            root,
+            "",
+            &[
+                "apiVersion",
+                "kind",
+                "metadata",
+                "spec",
+                "descriptorFile",
+                "kafkaClusterFiles",
+                "bootstrapServers",
+            ],
+        );
         let mut metadata = KrmMetadata::default();
         let mut spec = None;
         for (k, v) in fields {
@@ -445,15 +464,49 @@ impl Reader {
                     }
                 }
                 "spec" => spec = Some(v),
+                "descriptorFile" => metadata.descriptor_file = self.string(v, "descriptorFile"),
+                "kafkaClusterFiles" => {
+                    for (i, item) in self.list(v, "kafkaClusterFiles").iter().enumerate() {
+                        if let Some(f) = self.string(item, &format!("kafkaClusterFiles[{i}]")) {
+                            metadata.kafka_cluster_files.push(f);
+                        }
+                    }
+                }
+                "bootstrapServers" => {
+                    if v.as_map().is_none() && !v.is_null() {
+                        self.error(
+                            v,
+                            "bootstrapServers",
+                            "`bootstrapServers` must be a mapping of alias to address".into(),
+                            "write `target-cluster: host:port` lines under it",
+                        );
+                    }
+                    for (key, value) in v.as_map().unwrap_or(&[]) {
+                        let path = format!("bootstrapServers.{}", key.key_text());
+                        if let (Some(k), Some(a)) =
+                            (self.string(key, &path), self.string(value, &path))
+                        {
+                            metadata.bootstrap_servers.push((k, a));
+                        }
+                    }
+                }
                 _ => {}
             }
+        }
+        if let (Some(file), Some(_)) = (&metadata.descriptor_file, spec) {
+            let d = file.diag(Diagnostic::error("the MirrorMaker2Migration has both `spec` and `descriptorFile`"))
+                .help("keep one: the descriptor inline under `spec`, or in the file `descriptorFile` names");
+            self.diags.push(d);
+        }
+        if metadata.descriptor_file.is_some() {
+            return self.descriptor(&empty_node(root), "spec", base_dir, Some(metadata));
         }
         let Some(spec) = spec else {
             self.error(
                 root,
                 "",
                 format!("the {KRM_KIND} object has no `spec`"),
-                "put the descriptor (kafkaClusters, nonSDMKafkaClusters, mirrorMaker2Spec, mirrorMaker2Properties) under `spec:`",
+                "put the descriptor (kafkaClusters, nonSDMKafkaClusters, mirrorMaker2Spec, mirrorMaker2Properties) under `spec:`, or name its file with `descriptorFile:`",
             );
             return self.descriptor(&empty_node(root), "spec", base_dir, Some(metadata));
         };

@@ -905,7 +905,7 @@ fn sdm_bootstrap(
     inputs: &Inputs,
 ) -> std::result::Result<String, Diagnostic> {
     let fix = format!(
-        "pass the KafkaCluster resource with --kafka-cluster FILE (e.g. from `kubectl get kafkacluster {} -n {} -o yaml`), or set the address with --bootstrap-servers {}=HOST:PORT",
+        "pass the KafkaCluster resource with --kafka-cluster FILE (e.g. from `kubectl get kafkacluster {} -n {} -o yaml`), or set the address with --bootstrap-servers {}=HOST:PORT (in a MirrorMaker2Migration object: `kafkaClusterFiles:` or `bootstrapServers:`, or a KafkaCluster in the same stream)",
         sdm.name, sdm.namespace, a.alias
     );
     let Some(listener) = &sdm.internal_listener else {

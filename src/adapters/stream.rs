@@ -1,0 +1,155 @@
+//! Expanding `MirrorMaker2Migration` objects inside a stream of Kubernetes objects: what the
+//! Helm post-renderer, the Kustomize transformer and the KRM function all do.
+//!
+//! Every other document passes through byte for byte. `KafkaCluster` objects of the stream
+//! resolve the target's bootstrap address, like `--kafka-cluster` files.
+
+use std::path::Path;
+
+use crate::descriptor::{self, yaml};
+use crate::diagnostics::{Diagnostic, Error, Result, SourceFile};
+use crate::{resolve, Inputs, Manifests};
+
+/// One document of a YAML stream: its original text and, unless it is empty, its parse.
+#[derive(Debug, Clone)]
+pub struct RawDocument {
+    pub text: String,
+    pub node: Option<yaml::Node>,
+    /// The stream's text with this document at its original lines, for located errors.
+    pub source: SourceFile,
+}
+
+/// Splits a stream at `---` lines, keeping each document's text as it was.
+pub fn split(name: &str, text: &str) -> Result<Vec<RawDocument>> {
+    let mut chunks: Vec<(usize, String)> = vec![(1, String::new())];
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let bare = line.trim_end();
+        let is_separator = bare == "---"
+            || bare.starts_with("--- ")
+            || bare.starts_with("---\t")
+            || bare.starts_with("--- #");
+        if is_separator {
+            chunks.push((n + 2, String::new()));
+        } else {
+            chunks
+                .last_mut()
+                .expect("chunks starts non-empty")
+                .1
+                .push_str(line);
+        }
+    }
+    let mut docs = Vec::new();
+    for (first_line, chunk) in chunks {
+        // Padding keeps line numbers of errors those of the whole stream.
+        let padded = format!("{}{chunk}", "\n".repeat(first_line - 1));
+        let source = SourceFile::new(name, padded);
+        let mut nodes = yaml::parse_documents(&source)?;
+        if nodes.len() > 1 {
+            return Err(Diagnostic::error(format!(
+                "{name}: a document holds more than one YAML document (`...` end markers?)"
+            ))
+            .at(Some(nodes[1].location(&source)))
+            .help("separate documents with `---` lines")
+            .into());
+        }
+        let node = nodes.pop().filter(|n| !n.is_null());
+        if node.is_none() && chunk.trim().is_empty() {
+            continue;
+        }
+        docs.push(RawDocument {
+            text: chunk,
+            node,
+            source,
+        });
+    }
+    Ok(docs)
+}
+
+/// What an expansion produced, in stream order.
+pub enum Expanded<'a> {
+    PassThrough(&'a RawDocument),
+    Generated(Manifests),
+}
+
+/// Expands every `MirrorMaker2Migration` of `docs`; `KafkaCluster` objects among them join the
+/// inputs. Warnings are returned alongside; any error fails the whole expansion.
+pub fn expand<'a>(
+    docs: &'a [RawDocument],
+    inputs: &Inputs,
+    base_dir: &Path,
+) -> Result<(Vec<Expanded<'a>>, Vec<Diagnostic>)> {
+    let mut inputs = inputs.clone();
+    for doc in docs {
+        if let Some(node) = &doc.node {
+            inputs.kafka_clusters.extend(resolve::kafka_clusters_in(
+                &doc.source,
+                std::slice::from_ref(node),
+            )?);
+        }
+    }
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for doc in docs {
+        match &doc.node {
+            Some(node) if descriptor::is_krm_wrapper(node) => {
+                let rendered = descriptor::from_node(&doc.source, node, base_dir.to_path_buf())
+                    .and_then(|d| crate::render(&d, &inputs));
+                match rendered {
+                    Ok(r) => {
+                        warnings.extend(r.warnings);
+                        out.push(Expanded::Generated(r.manifests));
+                    }
+                    Err(e) => errors.extend(e.diagnostics),
+                }
+            }
+            _ => out.push(Expanded::PassThrough(doc)),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::from(errors));
+    }
+    Ok((out, warnings))
+}
+
+/// The expanded stream as YAML text.
+pub fn expand_text(
+    name: &str,
+    text: &str,
+    inputs: &Inputs,
+    base_dir: &Path,
+) -> Result<(String, Vec<Diagnostic>)> {
+    let docs = split(name, text)?;
+    let (expanded, warnings) = expand(&docs, inputs, base_dir)?;
+    let mut out = String::new();
+    for e in expanded {
+        match e {
+            Expanded::PassThrough(doc) => {
+                out.push_str("---\n");
+                out.push_str(&doc.text);
+                if !doc.text.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            Expanded::Generated(m) => out.push_str(&m.to_yaml()),
+        }
+    }
+    Ok((out, warnings))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_keeps_document_text_and_stream_line_numbers() {
+        let text = "# Source: a\na: 1\n---\n# Source: b\nb:   2\n--- # c\n";
+        let docs = split("s", text).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].text, "# Source: b\nb:   2\n");
+        assert_eq!(
+            docs[1].node.as_ref().unwrap().get("b").unwrap().start.line,
+            5
+        );
+    }
+}
