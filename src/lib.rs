@@ -22,6 +22,7 @@ pub mod output;
 pub mod properties;
 pub mod render;
 pub mod resolve;
+pub mod schema;
 pub mod version;
 
 use std::path::{Path, PathBuf};

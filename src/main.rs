@@ -52,6 +52,8 @@ enum Command {
         #[command(subcommand)]
         action: PluginAction,
     },
+    /// Print the JSON Schema of the descriptor (bare or wrapped in a MirrorMaker2Migration)
+    Schema,
     /// Argo CD Config Management Plugin: render from ARGOCD_ENV_* parameters in the current directory
     #[command(name = "argocd-generate")]
     ArgocdGenerate,
@@ -196,6 +198,10 @@ fn main() -> ExitCode {
         Command::KustomizeExec { config } => kustomize_exec(&config),
         Command::KustomizePlugin { action } => kustomize_plugin(action),
         Command::ArgocdGenerate => argocd_generate(),
+        Command::Schema => {
+            write_stdout(mm2gen::schema::DESCRIPTOR_SCHEMA);
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

@@ -142,3 +142,55 @@ fn every_kafka_user_passes_the_crd_schema() {
     bad["spec"]["topicGrants"][0]["accessType"] = "admin".into();
     assert!(!validate_kafka_users(&[bad]).status.success());
 }
+
+const VALIDATE_DESCRIPTORS: &str = r#"
+import json, sys, yaml, jsonschema
+schema = json.load(open(sys.argv[1]))
+bad = 0
+for path in sys.argv[2:]:
+    errors = list(jsonschema.Draft7Validator(schema).iter_errors(yaml.safe_load(open(path))))
+    print(path, "valid" if not errors else "invalid: " + errors[0].message)
+"#;
+
+#[test]
+fn descriptor_schema_accepts_every_example_and_rejects_bad_input() {
+    let python = tool("MM2GEN_PYTHON");
+    let schema = mm2gen_schema_file();
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<PathBuf> = vec![example("descriptor.yaml")];
+    for f in ["seed-descriptor.yaml", "sasl-scram.yaml", "mixed-sources.yaml", "multi-replica.yaml"] {
+        files.push(fixture(f));
+    }
+    let good = files.len();
+    let base = std::fs::read_to_string(example("descriptor.yaml")).unwrap();
+    for (i, bad) in [
+        base.replace("kafkaClusters:", "kafkaCluster:"),
+        base.replace("minReplicas: 1", "minReplicas: one"),
+        base.replace("alias: source-cluster", "alias: source@cluster"),
+        base.replace("name: kafka\n", "name: kafka\n    listener: x\n"),
+        format!("apiVersion: mm2gen.io/v1alpha1\nkind: MirrorMaker2Migration\nspec: {{}}\ndescriptorFile: d.yaml\n"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let p = dir.path().join(format!("bad-{i}.yaml"));
+        std::fs::write(&p, bad).unwrap();
+        files.push(p);
+    }
+    let o = Command::new(python).args(["-c", VALIDATE_DESCRIPTORS]).arg(&schema).args(&files).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), files.len(), "{out}");
+    for (i, line) in lines.iter().enumerate() {
+        assert_eq!(line.ends_with(" valid"), i < good, "{line}");
+    }
+}
+
+/// `mm2gen schema` written to a file, so the test checks what users get.
+fn mm2gen_schema_file() -> PathBuf {
+    let out = render_ok(&["schema"]);
+    let path = std::env::temp_dir().join(format!("mm2gen-schema-{}.json", std::process::id()));
+    std::fs::write(&path, out).unwrap();
+    path
+}

@@ -222,7 +222,52 @@ struct Reader {
     diags: Collector,
 }
 
-const DESCRIPTOR_FIELDS: &[&str] = &[
+/// The fields each part of the input accepts (anything else is an error with a suggestion);
+/// schemas/descriptor.schema.json lists the same ones, which a test checks.
+pub const SDM_CLUSTER_FIELDS: &[&str] = &[
+    "namespace",
+    "name",
+    "kubernetesConfigContext",
+    "alias",
+    "internalListenerName",
+    "externalListenerName",
+    "tls",
+    "sasl",
+];
+pub const NON_SDM_CLUSTER_FIELDS: &[&str] = &["bootstrapServerAddress", "alias", "tls", "sasl"];
+pub const TLS_FIELDS: &[&str] = &[
+    "secretName",
+    "truststoreKey",
+    "truststorePasswordKey",
+    "keystoreKey",
+    "keystorePasswordKey",
+    "keyPasswordKey",
+];
+pub const SASL_FIELDS: &[&str] = &["secretName", "jaasConfigKey"];
+pub const SPEC_FIELDS: &[&str] = &[
+    "kafkaHeapOpts",
+    "resources",
+    "nodeSelector",
+    "tolerations",
+    "affinity",
+    "minReplicas",
+    "maxReplicas",
+    "istioControlPlane",
+    "image",
+    "kafkaUser",
+];
+pub const ISTIO_FIELDS: &[&str] = &["name", "namespace"];
+pub const KAFKA_USER_FIELDS: &[&str] = &["enabled", "name"];
+pub const KRM_FIELDS: &[&str] = &[
+    "apiVersion",
+    "kind",
+    "metadata",
+    "spec",
+    "descriptorFile",
+    "kafkaClusterFiles",
+    "bootstrapServers",
+];
+pub const DESCRIPTOR_FIELDS: &[&str] = &[
     "kubernetesConfigs",
     "kafkaClusters",
     "nonSDMKafkaClusters",
@@ -588,17 +633,8 @@ impl Reader {
             external_listener_name: None,
             credentials: Credentials::default(),
         };
-        let allowed = [
-            "namespace",
-            "name",
-            "kubernetesConfigContext",
-            "alias",
-            "internalListenerName",
-            "externalListenerName",
-            "tls",
-            "sasl",
-        ];
-        for (k, v) in self.fields(node, path, &allowed) {
+        let allowed = SDM_CLUSTER_FIELDS;
+        for (k, v) in self.fields(node, path, allowed) {
             let p = join(path, k);
             match k {
                 "namespace" => c.namespace = self.string(v, &p),
@@ -623,11 +659,7 @@ impl Reader {
             alias: None,
             credentials: Credentials::default(),
         };
-        for (k, v) in self.fields(
-            node,
-            path,
-            &["bootstrapServerAddress", "alias", "tls", "sasl"],
-        ) {
+        for (k, v) in self.fields(node, path, NON_SDM_CLUSTER_FIELDS) {
             let p = join(path, k);
             match k {
                 "bootstrapServerAddress" => c.bootstrap_server_address = self.string(v, &p),
@@ -646,15 +678,8 @@ impl Reader {
             location: self.loc(node),
             ..TlsSecret::default()
         };
-        let allowed = [
-            "secretName",
-            "truststoreKey",
-            "truststorePasswordKey",
-            "keystoreKey",
-            "keystorePasswordKey",
-            "keyPasswordKey",
-        ];
-        for (k, v) in self.fields(node, path, &allowed) {
+        let allowed = TLS_FIELDS;
+        for (k, v) in self.fields(node, path, allowed) {
             let p = join(path, k);
             let s = self.string(v, &p);
             match k {
@@ -676,7 +701,7 @@ impl Reader {
             location: self.loc(node),
             ..SaslSecret::default()
         };
-        for (k, v) in self.fields(node, path, &["secretName", "jaasConfigKey"]) {
+        for (k, v) in self.fields(node, path, SASL_FIELDS) {
             let p = join(path, k);
             let value = self.string(v, &p);
             match k {
@@ -690,19 +715,8 @@ impl Reader {
 
     fn spec(&mut self, node: &Node, path: &str) -> Mm2Spec {
         let mut s = Mm2Spec::default();
-        let allowed = [
-            "kafkaHeapOpts",
-            "resources",
-            "nodeSelector",
-            "tolerations",
-            "affinity",
-            "minReplicas",
-            "maxReplicas",
-            "istioControlPlane",
-            "image",
-            "kafkaUser",
-        ];
-        for (k, v) in self.fields(node, path, &allowed) {
+        let allowed = SPEC_FIELDS;
+        for (k, v) in self.fields(node, path, allowed) {
             let p = join(path, k);
             match k {
                 "kafkaHeapOpts" => s.kafka_heap_opts = self.string(v, &p),
@@ -720,7 +734,7 @@ impl Reader {
                         name: None,
                         namespace: None,
                     };
-                    for (k2, v2) in self.fields(v, &p, &["name", "namespace"]) {
+                    for (k2, v2) in self.fields(v, &p, ISTIO_FIELDS) {
                         let p2 = join(&p, k2);
                         match k2 {
                             "name" => icp.name = self.string(v2, &p2),
@@ -731,7 +745,7 @@ impl Reader {
                 }
                 "kafkaUser" => {
                     let mut ku = KafkaUserSpec::default();
-                    for (k2, v2) in self.fields(v, &p, &["enabled", "name"]) {
+                    for (k2, v2) in self.fields(v, &p, KAFKA_USER_FIELDS) {
                         let p2 = join(&p, k2);
                         match k2 {
                             "enabled" => ku.enabled = self.boolean(v2, &p2),
