@@ -11,6 +11,7 @@ def pytest_runtest_makereport(item, call):
         env = getattr(item.module, "E2E_ENV", None)
         if env is not None:
             try:
-                report.sections.append(("e2e logs (tail: brokers, MirrorMaker 2)", env.logs()))
+                logs = getattr(env, "failure_logs", None) or env.logs()
+                report.sections.append(("e2e logs (tail: brokers, MirrorMaker 2)", logs))
             except Exception as e:  # noqa: BLE001 - never hide the real failure
                 report.sections.append(("e2e logs", f"<could not collect logs: {e}>"))

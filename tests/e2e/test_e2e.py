@@ -262,6 +262,7 @@ class Env:
         self.setup_out: dict = {}
         self.report: dict = {}
         self.mm2_properties = ""
+        self.failure_logs: str | None = None
 
     def remaining(self, cap: float) -> float:
         left = self.deadline - time.monotonic()
@@ -316,6 +317,13 @@ def env(request):
         e.timings["mm2_started"] = time.monotonic() - t0
         _verify(e)
         e.timings["verified"] = time.monotonic() - t0
+    except BaseException:
+        e.failure_logs = e.logs()  # before the processes are stopped
+        e.close()
+        print(f"\ne2e timings (s): { {k: round(v, 1) for k, v in e.timings.items()} }\n"
+              f"e2e work dir kept: {base}")
+        raise
+    try:
         yield e
     finally:
         e.close()
@@ -421,6 +429,11 @@ def _verify(e: Env) -> None:
             for g in (GROUP_HALF, GROUP_DONE)
         },
         "resume": [{"group": GROUP_HALF, "topic": "orders"}, {"group": GROUP_DONE, "topic": "payments"}],
+        # MM2 stores connector/task configs in its config topic on the target: the TLS passwords
+        # must stay config-provider references there
+        "scanTopics": sorted(t for t in VARIANTS[e.variant]["internal_topics"] if t.startswith("mm2-")),
+        "scanStrings": [e.pki.truststore_password, e.pki.client_password, e.pki.client_key_password,
+                        "${secrets:"],  # the last one: proof that the scan sees the configs
     }
     e.report = kafka.run_helper("verify", spec, e.base / "helper", timeout=e.remaining(VERIFY_TIMEOUT_S + 30),
                                 abort=lambda: None if e.pod.running() else
@@ -521,6 +534,15 @@ def test_internal_topics(env):
     assert source - ours == set(), f"topics created on the source by MM2: {source - ours}"
     unexpected = target - expected_on_target - {t[0] for t in REPLICATED_TOPICS} - {"__consumer_offsets"}
     assert not unexpected, f"unexpected topics on the target: {unexpected}"
+
+
+def test_no_plaintext_secrets_in_mm2_topics(env):
+    found = env.report["leaks"]
+    assert "${secrets:" in found.get("mm2-configs.source-cluster.internal", []), \
+        f"the scan of MM2's config topic found no config-provider reference: {found}"
+    leaks = {t: [s for s in f if s != "${secrets:"] for t, f in found.items()}
+    leaks = {t: f for t, f in leaks.items() if f}
+    assert not leaks, f"TLS passwords in plain text in MM2's topics on the target: {leaks}"
 
 
 def test_mm2_runs_only_the_source_to_target_flow(env):

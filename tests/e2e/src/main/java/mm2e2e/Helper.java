@@ -328,25 +328,35 @@ public final class Helper {
         return s.length() > 60 ? s.substring(0, 60) + "..." : s;
     }
 
-    private static List<Rec> readPartition(JsonNode cluster, TopicPartition tp, long end) {
-        List<Rec> out = new ArrayList<>();
-        if (end <= 0) {
+    /** All records below the given end offsets of these partitions, with one consumer. */
+    private static Map<TopicPartition, List<Rec>> readPartitions(JsonNode cluster, Map<TopicPartition, Long> ends) {
+        Map<TopicPartition, List<Rec>> out = new HashMap<>();
+        List<TopicPartition> wanted = new ArrayList<>();
+        ends.forEach((tp, end) -> {
+            out.put(tp, new ArrayList<>());
+            if (end > 0) {
+                wanted.add(tp);
+            }
+        });
+        if (wanted.isEmpty()) {
             return out;
         }
         try (KafkaConsumer<byte[], byte[]> c = consumer(cluster, null)) {
-            c.assign(List.of(tp));
-            c.seekToBeginning(List.of(tp));
+            c.assign(wanted);
+            c.seekToBeginning(wanted);
             long deadline = System.currentTimeMillis() + 60000;
-            while (c.position(tp) < end && System.currentTimeMillis() < deadline) {
+            while (System.currentTimeMillis() < deadline
+                    && wanted.stream().anyMatch(tp -> c.position(tp) < ends.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    if (r.offset() >= end) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (r.offset() >= ends.get(tp)) {
                         continue;
                     }
                     List<String> headers = new ArrayList<>();
                     for (Header h : r.headers()) {
                         headers.add(h.key() + "=" + str(h.value()));
                     }
-                    out.add(new Rec(r.offset(), r.key(), r.value(), r.timestamp(), headers));
+                    out.get(tp).add(new Rec(r.offset(), r.key(), r.value(), r.timestamp(), headers));
                 }
             }
         }
@@ -422,9 +432,17 @@ public final class Helper {
                 ArrayNode parts = to.putArray("partitions");
                 long total = 0;
                 boolean allEqual = true;
+                Map<TopicPartition, Long> srcTopicEnds = new HashMap<>();
+                srcEnds.forEach((tp, end) -> {
+                    if (tp.topic().equals(topic)) {
+                        srcTopicEnds.put(tp, end);
+                    }
+                });
+                Map<TopicPartition, List<Rec>> srcRecs = readPartitions(source, srcTopicEnds);
+                Map<TopicPartition, List<Rec>> dstRecs = readPartitions(target, dstEnds);
                 for (TopicPartition tp : new TreeMap<Integer, TopicPartition>(byPartition(srcEnds, topic)).values()) {
-                    List<Rec> a = readPartition(source, tp, srcEnds.get(tp));
-                    List<Rec> b = readPartition(target, tp, dstEnds.getOrDefault(tp, 0L));
+                    List<Rec> a = srcRecs.get(tp);
+                    List<Rec> b = dstRecs.getOrDefault(tp, List.of());
                     ObjectNode po = parts.addObject();
                     po.put("partition", tp.partition());
                     po.put("source", a.size());
@@ -485,7 +503,32 @@ public final class Helper {
             dst.listConsumerGroups().all().get().forEach(l -> listed.put(l.groupId(), true));
         }
 
-        // 7. a consumer switched over to the target: where does it resume?
+        // 7. secrets that must not appear in plain text in (MM2's internal) topics on the target
+        ObjectNode leaks = out.putObject("leaks");
+        List<String> needles = strings(spec.get("scanStrings"));
+        for (String topic : strings(spec.get("scanTopics"))) {
+            ArrayNode found = leaks.putArray(topic);
+            try (Admin dst = admin(target)) {
+                if (!dst.listTopics(new ListTopicsOptions().listInternal(true)).names().get().contains(topic)) {
+                    continue;
+                }
+                Map<TopicPartition, Long> ends = endOffsets(dst, List.of(topic));
+                Set<String> hits = new TreeSet<>();
+                for (List<Rec> recs : readPartitions(target, ends).values()) {
+                    for (Rec r : recs) {
+                        String text = str(r.key()) + " " + str(r.value());
+                        for (String n : needles) {
+                            if (text.contains(n)) {
+                                hits.add(n);
+                            }
+                        }
+                    }
+                }
+                hits.forEach(found::add);
+            }
+        }
+
+        // 8. a consumer switched over to the target: where does it resume?
         ObjectNode resumeOut = out.putObject("resume");
         for (JsonNode r : iter(spec.get("resume"))) {
             resumeOut.set(r.get("group").asText(), resume(target, r.get("group").asText(), r.get("topic").asText()));
