@@ -32,11 +32,32 @@ pub use diagnostics::{Diagnostic, Error, Result};
 pub use model::Inputs;
 pub use output::{Format, Manifest, Manifests};
 
-/// What a render produced: the manifests and the warnings to show (never part of the output).
+/// What a render produced: the manifests of every MirrorMaker2 instance and the warnings to
+/// show (never part of the output).
 #[derive(Debug, Clone)]
 pub struct Rendered {
-    pub manifests: Manifests,
+    pub instances: Vec<RenderedInstance>,
     pub warnings: Vec<Diagnostic>,
+}
+
+/// The manifests for one Kubernetes cluster (one kube context).
+#[derive(Debug, Clone)]
+pub struct RenderedInstance {
+    pub context: Option<String>,
+    pub manifests: Manifests,
+}
+
+impl Rendered {
+    /// Every instance's objects, in instance order.
+    pub fn manifests(&self) -> Manifests {
+        Manifests {
+            objects: self
+                .instances
+                .iter()
+                .flat_map(|i| i.manifests.objects.clone())
+                .collect(),
+        }
+    }
 }
 
 /// Reads a descriptor file, or standard input for `-`.
@@ -123,29 +144,37 @@ pub fn resolve_references(
 pub fn render(descriptor: &Descriptor, inputs: &Inputs) -> Result<Rendered> {
     let (descriptor, inputs) = resolve_references(descriptor, inputs)?;
     let (descriptor, inputs) = (&descriptor, &inputs);
-    let model = model::build(descriptor, inputs)?;
-    let objects = render::render(&model)?;
-    let mut manifests = Vec::with_capacity(objects.len());
-    for object in objects {
-        let value = check::check_object(&object)?;
-        let kind = value["kind"].as_str().unwrap_or_default().to_string();
-        let name = value["metadata"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let comments = match (&model.kafka_user, kind.as_str()) {
-            (Some(user), "KafkaUser") => user.notes.clone(),
-            _ => Vec::new(),
-        };
-        manifests.push(Manifest {
-            kind,
-            name,
-            value: object,
-            comments,
+    let mut warnings = Vec::new();
+    let mut instances = Vec::new();
+    for model in model::build_all(descriptor, inputs)? {
+        let objects = render::render(&model)?;
+        let mut manifests = Vec::with_capacity(objects.len());
+        for object in objects {
+            let value = check::check_object(&object)?;
+            let kind = value["kind"].as_str().unwrap_or_default().to_string();
+            let name = value["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let comments = match (&model.kafka_user, kind.as_str()) {
+                (Some(user), "KafkaUser") => user.notes.clone(),
+                _ => Vec::new(),
+            };
+            manifests.push(Manifest {
+                kind,
+                name,
+                value: object,
+                comments,
+            });
+        }
+        warnings.extend(model.warnings);
+        instances.push(RenderedInstance {
+            context: model.context,
+            manifests: Manifests { objects: manifests },
         });
     }
     Ok(Rendered {
-        manifests: Manifests { objects: manifests },
-        warnings: model.warnings,
+        instances,
+        warnings,
     })
 }

@@ -96,11 +96,16 @@ struct RenderArgs {
     /// With --output-dir: write nothing, exit 1 with a diff when the directory is out of date
     #[arg(long, requires = "output_dir")]
     check: bool,
+    /// Render only the MirrorMaker2 instance of this kube context (descriptors that span
+    /// several Kubernetes clusters render one instance per context)
+    #[arg(long, value_name = "CONTEXT")]
+    context: Option<String>,
 }
 
 #[derive(Args)]
 struct InputArgs {
-    /// File with Koperator KafkaCluster resources (multi-document YAML or a List); repeatable
+    /// File with Koperator KafkaCluster resources (multi-document YAML or a List), or
+    /// CONTEXT=FILE for the resources of one Kubernetes cluster; repeatable
     #[arg(long = "kafka-cluster", value_name = "FILE")]
     kafka_cluster: Vec<PathBuf>,
     /// Bootstrap servers of one cluster alias, overriding the descriptor and KafkaClusters; repeatable
@@ -128,8 +133,18 @@ struct InputArgs {
 impl InputArgs {
     fn into_inputs(self) -> Result<Inputs, Error> {
         let mut kafka_clusters = Vec::new();
-        for f in &self.kafka_cluster {
-            kafka_clusters.extend(mm2gen::resolve::load_kafka_clusters(f)?);
+        for arg in &self.kafka_cluster {
+            // `CONTEXT=FILE` says which Kubernetes cluster the resources come from.
+            let (context, file) = match arg.to_str().and_then(|a| a.split_once('=')) {
+                Some((ctx, file)) if !arg.exists() && !ctx.is_empty() => {
+                    (Some(ctx.to_string()), PathBuf::from(file))
+                }
+                _ => (None, arg.clone()),
+            };
+            for mut cluster in mm2gen::resolve::load_kafka_clusters(&file)? {
+                cluster.context = context.clone();
+                kafka_clusters.push(cluster);
+            }
         }
         Ok(Inputs {
             kafka_clusters,
@@ -303,38 +318,67 @@ fn argocd_generate() -> Result<ExitCode, Error> {
     let descriptor = mm2gen::load_descriptor(&request.descriptor)?;
     let rendered = mm2gen::render(&descriptor, &request.inputs)?;
     print_warnings(&rendered.warnings);
-    write_stdout(&rendered.manifests.to_yaml());
+    write_stdout(&rendered.manifests().to_yaml());
     Ok(ExitCode::SUCCESS)
 }
 
 fn render(args: RenderArgs) -> Result<ExitCode, Error> {
     let descriptor = mm2gen::load_descriptor(&args.file)?;
     let inputs = args.inputs.into_inputs()?;
-    let rendered = mm2gen::render(&descriptor, &inputs)?;
+    let mut rendered = mm2gen::render(&descriptor, &inputs)?;
     print_warnings(&rendered.warnings);
+    if let Some(context) = &args.context {
+        let known: Vec<String> = rendered
+            .instances
+            .iter()
+            .map(|i| i.context.clone().unwrap_or_else(|| "default".into()))
+            .collect();
+        rendered
+            .instances
+            .retain(|i| i.context.as_deref() == Some(context.as_str()));
+        if rendered.instances.is_empty() {
+            return Err(Diagnostic::error(format!(
+                "no MirrorMaker2 instance runs in kube context `{context}`"
+            ))
+            .help(format!(
+                "the descriptor's instances run in: {}",
+                known.join(", ")
+            ))
+            .into());
+        }
+    }
     let format = match args.output {
         OutputFormat::Yaml => Format::Yaml,
         OutputFormat::Json => Format::Json,
     };
     match (&args.output_dir, args.check) {
-        (Some(dir), true) => match output::check_directory(dir, &rendered.manifests)? {
-            DirectoryCheck::UpToDate => Ok(ExitCode::SUCCESS),
-            DirectoryCheck::Differs(diff) => {
-                print!("{diff}");
-                eprintln!(
-                    "error: {} is out of date with the descriptor\nhelp: re-run the same command without --check and commit the result",
-                    dir.display()
-                );
-                Ok(ExitCode::from(1))
+        (Some(dir), true) => {
+            let mut diff = String::new();
+            for (sub, manifests) in output::instance_dirs(dir, &rendered.instances) {
+                if let DirectoryCheck::Differs(d) = output::check_directory(&sub, manifests)? {
+                    diff.push_str(&d);
+                }
             }
-        },
+            if diff.is_empty() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            print!("{diff}");
+            eprintln!(
+                "error: {} is out of date with the descriptor\nhelp: re-run the same command without --check and commit the result",
+                dir.display()
+            );
+            Ok(ExitCode::from(1))
+        }
         (Some(dir), false) => {
-            let files = output::write_directory(dir, &rendered.manifests)?;
-            eprintln!("wrote {} files to {}", files.len(), dir.display());
+            let mut count = 0;
+            for (sub, manifests) in output::instance_dirs(dir, &rendered.instances) {
+                count += output::write_directory(&sub, manifests)?.len();
+            }
+            eprintln!("wrote {count} files to {}", dir.display());
             Ok(ExitCode::SUCCESS)
         }
         (None, _) => {
-            write_stdout(&rendered.manifests.to_format(format));
+            write_stdout(&rendered.manifests().to_format(format));
             Ok(ExitCode::SUCCESS)
         }
     }

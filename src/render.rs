@@ -6,7 +6,7 @@ use minijinja::{context, Environment, UndefinedBehavior};
 use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, Result};
-use crate::model::{Model, CONFIG_DIR, PROPERTIES_FILE};
+use crate::model::{Model, CONFIG_DIR};
 
 /// Templates in output order (one per kind).
 const TEMPLATES: &[(&str, &str)] = &[
@@ -56,7 +56,6 @@ pub fn render(model: &Model) -> Result<Vec<Value>> {
     let ctx = context! {
         model => model,
         config_dir => CONFIG_DIR,
-        properties_file => PROPERTIES_FILE,
     };
     let mut objects = Vec::new();
     for (name, _) in TEMPLATES {
@@ -70,13 +69,28 @@ pub fn render(model: &Model) -> Result<Vec<Value>> {
             .filter(|d| !d.is_empty() && *d != "---")
         {
             let doc = doc.strip_prefix("---\n").unwrap_or(doc);
-            let value: Value = serde_yaml::from_str(doc).map_err(|e| {
+            let mut value: Value = serde_yaml::from_str(doc).map_err(|e| {
                 internal(format!("template {name} renders invalid YAML: {e}\n{doc}"))
             })?;
+            add_annotations(&mut value, &model.object_annotations);
             objects.push(value);
         }
     }
     Ok(objects)
+}
+
+/// Annotations every object of an instance carries (like Kustomize's commonAnnotations).
+fn add_annotations(object: &mut Value, annotations: &std::collections::BTreeMap<String, String>) {
+    if annotations.is_empty() {
+        return;
+    }
+    let metadata = &mut object["metadata"];
+    if !metadata["annotations"].is_object() {
+        metadata["annotations"] = Value::Object(Default::default());
+    }
+    for (k, v) in annotations {
+        metadata["annotations"][k] = Value::String(v.clone());
+    }
 }
 
 fn internal(message: String) -> crate::diagnostics::Error {

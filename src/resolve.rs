@@ -13,6 +13,9 @@ pub const KAFKA_CLUSTER_API_VERSION: &str = "kafka.banzaicloud.io/v1beta1";
 pub struct KafkaClusterResource {
     pub name: String,
     pub namespace: Option<String>,
+    /// The kube context of the Kubernetes cluster it was exported from, when the user said
+    /// (`--kafka-cluster CONTEXT=FILE`): two regions often both run `kafka/kafka`.
+    pub context: Option<String>,
     pub source: SourceFile,
     pub node: Node,
 }
@@ -70,6 +73,38 @@ impl KafkaClusterResource {
         ListenerLookup::NoSuchListener { available }
     }
 
+    /// Addresses Koperator publishes for an external listener in the status: the `any-broker`
+    /// (load balancer) entry when there is one, else every broker's.
+    pub fn external_addresses(&self, listener: &str) -> Vec<String> {
+        let entries = self
+            .node
+            .get("status")
+            .and_then(|s| s.get("listenerStatuses"))
+            .and_then(|s| s.get("externalListeners"))
+            .and_then(|s| s.get(listener))
+            .and_then(Node::as_seq)
+            .unwrap_or(&[]);
+        let named = |n: &Node| {
+            (
+                n.get_str("name").unwrap_or("").to_string(),
+                n.get_str("address").unwrap_or("").to_string(),
+            )
+        };
+        if let Some((_, any)) = entries
+            .iter()
+            .map(named)
+            .find(|(name, a)| *name == "any-broker" && !a.is_empty())
+        {
+            return vec![any];
+        }
+        entries
+            .iter()
+            .map(named)
+            .map(|(_, a)| a)
+            .filter(|a| !a.is_empty())
+            .collect()
+    }
+
     /// The number of brokers in `spec.brokers`, for replication-factor checks.
     pub fn broker_count(&self) -> Option<usize> {
         self.node
@@ -118,6 +153,7 @@ pub fn kafka_clusters_in(source: &SourceFile, docs: &[Node]) -> Result<Vec<Kafka
                 .into());
         };
         out.push(KafkaClusterResource {
+            context: None,
             name: name.to_string(),
             namespace: metadata
                 .and_then(|m| m.get_str("namespace"))
@@ -129,16 +165,33 @@ pub fn kafka_clusters_in(source: &SourceFile, docs: &[Node]) -> Result<Vec<Kafka
     Ok(out)
 }
 
-/// Finds the KafkaCluster `namespace/name`. A resource without a namespace (hand-written)
-/// matches any namespace, as `kubectl apply -n` would place it.
+/// Finds the KafkaCluster `namespace/name` of the Kubernetes cluster `context`. A resource
+/// without a namespace (hand-written) matches any namespace, as `kubectl apply -n` would place
+/// it; one without a context matches any context.
 pub fn find_kafka_cluster<'a>(
     all: &'a [KafkaClusterResource],
     namespace: &str,
     name: &str,
+    context: Option<&str>,
 ) -> Option<&'a KafkaClusterResource> {
-    all.iter()
-        .find(|c| c.name == name && c.namespace.as_deref() == Some(namespace))
-        .or_else(|| all.iter().find(|c| c.name == name && c.namespace.is_none()))
+    let context_matches = |c: &KafkaClusterResource, exact: bool| match (&c.context, context) {
+        (Some(a), Some(b)) => a == b,
+        (None, _) => !exact,
+        (Some(_), None) => !exact,
+    };
+    let candidates = |exact: bool| {
+        all.iter()
+            .filter(move |c| c.name == name && context_matches(c, exact))
+    };
+    for exact in [true, false] {
+        let found = candidates(exact)
+            .find(|c| c.namespace.as_deref() == Some(namespace))
+            .or_else(|| candidates(exact).find(|c| c.namespace.is_none()));
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
 }
 
 /// The `current-context` of a kubeconfig file, and the names of its contexts.

@@ -158,7 +158,12 @@ fn descriptor_schema_accepts_every_example_and_rejects_bad_input() {
     let schema = mm2gen_schema_file();
     let dir = tempfile::tempdir().unwrap();
     let mut files: Vec<PathBuf> = vec![example("descriptor.yaml")];
-    for f in ["seed-descriptor.yaml", "sasl-scram.yaml", "mixed-sources.yaml", "multi-replica.yaml"] {
+    for f in [
+        "seed-descriptor.yaml",
+        "sasl-scram.yaml",
+        "mixed-sources.yaml",
+        "multi-replica.yaml",
+    ] {
         files.push(fixture(f));
     }
     let good = files.len();
@@ -177,9 +182,18 @@ fn descriptor_schema_accepts_every_example_and_rejects_bad_input() {
         std::fs::write(&p, bad).unwrap();
         files.push(p);
     }
-    let o = Command::new(python).args(["-c", VALIDATE_DESCRIPTORS]).arg(&schema).args(&files).output().unwrap();
+    let o = Command::new(python)
+        .args(["-c", VALIDATE_DESCRIPTORS])
+        .arg(&schema)
+        .args(&files)
+        .output()
+        .unwrap();
     let out = String::from_utf8_lossy(&o.stdout).to_string();
-    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), files.len(), "{out}");
     for (i, line) in lines.iter().enumerate() {

@@ -71,8 +71,8 @@ fn process(
             .and_then(|d| crate::render(&d, &inputs));
         match result {
             Ok(r) => {
-                warnings.extend(r.warnings);
-                out.extend(r.manifests.objects.into_iter().map(|m| m.value));
+                warnings.extend(r.warnings.clone());
+                out.extend(r.manifests().objects.into_iter().map(|m| m.value));
             }
             Err(e) => errors.extend(e.diagnostics),
         }

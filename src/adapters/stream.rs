@@ -97,8 +97,8 @@ pub fn expand<'a>(
                     .and_then(|d| crate::render(&d, &inputs));
                 match rendered {
                     Ok(r) => {
-                        warnings.extend(r.warnings);
-                        out.push(Expanded::Generated(r.manifests));
+                        warnings.extend(r.warnings.clone());
+                        out.push(Expanded::Generated(r.manifests()));
                     }
                     Err(e) => errors.extend(e.diagnostics),
                 }

@@ -46,6 +46,13 @@ pub struct Inputs {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Model {
+    /// The kube context this instance is for, when known.
+    pub context: Option<String>,
+    /// Arguments of connect-mirror-maker.sh: the properties file, then `--clusters` when the
+    /// descriptor spans several Kubernetes clusters.
+    pub args: Vec<String>,
+    /// Annotations every object of this instance carries (its kube context, with several).
+    pub object_annotations: BTreeMap<String, String>,
     pub name: String,
     pub namespace: String,
     pub image: String,
@@ -230,11 +237,41 @@ struct AliasDecl {
 struct SdmInfo {
     namespace: String,
     name: String,
+    /// The Kubernetes cluster it runs in: kubernetesConfigContext, else --kube-context, else
+    /// the first kubeconfig's current-context.
+    context: Option<String>,
+    explicit_context: Option<Located<String>>,
     internal_listener: Option<Located<String>>,
+    external_listener: Option<Located<String>>,
 }
 
-/// Builds the model, reporting every problem found (not only the first).
+/// Which part of the descriptor one MirrorMaker2 instance runs.
+#[derive(Debug, Clone)]
+struct Scope {
+    /// The instance's kube context, when known.
+    context: Option<String>,
+    /// SDM aliases in this instance's Kubernetes cluster; None: a single instance, every SDM
+    /// cluster is local.
+    local: Option<BTreeSet<String>>,
+}
+
+impl Scope {
+    fn is_local(&self, alias: &str) -> bool {
+        self.local.as_ref().is_none_or(|l| l.contains(alias))
+    }
+}
+
+/// Builds the model of the descriptor's single MirrorMaker2 instance.
 pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
+    let mut all = build_all(d, inputs)?;
+    Ok(all.remove(0))
+}
+
+/// Builds one model per MirrorMaker2 instance, reporting every problem found (not only the
+/// first). SDM clusters are grouped by Kubernetes cluster (kube context); each group whose
+/// clusters some flow writes to gets an instance that runs those flows: MirrorMaker2 consumes
+/// remotely and produces locally. A descriptor with one Kubernetes cluster gives one instance.
+pub fn build_all(d: &Descriptor, inputs: &Inputs) -> Result<Vec<Model>> {
     let mut diags = Collector::default();
     let props = user_properties(d, &mut diags);
     diags.check()?;
@@ -246,13 +283,87 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
     let alias_names: Vec<&str> = aliases.iter().map(|a| a.alias.as_str()).collect();
     check_user_keys(&props, &alias_names, &mut diags);
     let flows = enabled_flows(&props, &alias_names);
-
-    let clusters = bootstrap_addresses(&aliases, inputs, &mut diags);
+    check_flows_have_a_host(&props, &aliases, &flows, &mut diags);
+    check_contexts_in_kubeconfigs(d, &aliases, &mut diags);
     diags.check()?;
 
-    let target = target_cluster(&aliases, &flows);
+    let mut contexts: Vec<Option<String>> = Vec::new();
+    for a in &aliases {
+        if let Some(sdm) = &a.sdm {
+            if !contexts.contains(&sdm.context) {
+                contexts.push(sdm.context.clone());
+            }
+        }
+    }
+    if contexts.len() > 1 {
+        check_no_client_settings_for_sdm_clusters(&props, &aliases, &mut diags);
+        diags.check()?;
+    }
+    let mut common_warnings = diags.warnings.clone();
+    common_warnings.extend(flow_warnings(&props, &alias_names, &flows));
+    let mut models = Vec::new();
+    if contexts.len() <= 1 {
+        let scope = Scope {
+            context: contexts.pop().flatten(),
+            local: None,
+        };
+        models.push(build_instance(d, inputs, &props, &aliases, &flows, &scope)?);
+    } else {
+        for context in &contexts {
+            let local: BTreeSet<String> = aliases
+                .iter()
+                .filter(|a| a.sdm.as_ref().is_some_and(|s| &s.context == context))
+                .map(|a| a.alias.clone())
+                .collect();
+            let hosted: Vec<Flow> = flows
+                .iter()
+                .filter(|f| local.contains(&f.target))
+                .cloned()
+                .collect();
+            if hosted.is_empty() {
+                common_warnings.push(Diagnostic::warning(format!(
+                    "no enabled flow writes to {} (kube context `{}`), so no MirrorMaker2 runs there",
+                    local.iter().cloned().collect::<Vec<_>>().join(", "),
+                    context.as_deref().unwrap_or("default")
+                )));
+                continue;
+            }
+            let scope = Scope {
+                context: context.clone(),
+                local: Some(local),
+            };
+            models.push(build_instance(
+                d, inputs, &props, &aliases, &hosted, &scope,
+            )?);
+        }
+        if models.is_empty() {
+            return Err(Diagnostic::error("no enabled flow writes to a Streaming Data Manager cluster")
+                .help("enable a flow into one of kafkaClusters, e.g. `source-cluster->target-cluster.enabled=true`")
+                .into());
+        }
+    }
+    models[0].warnings.splice(0..0, common_warnings);
+    Ok(models)
+}
+
+fn build_instance(
+    d: &Descriptor,
+    inputs: &Inputs,
+    props: &UserProperties,
+    aliases: &[AliasDecl],
+    flows: &[Flow],
+    scope: &Scope,
+) -> Result<Model> {
+    let mut diags = Collector::default();
+    let props = props.clone();
+    let flows = flows.to_vec();
+    let clusters = bootstrap_addresses(aliases, inputs, scope, &mut diags);
+    diags.check()?;
+
+    let target = target_cluster(aliases, &flows, scope);
     let name = decide_name(d, inputs, &mut diags);
     let namespace = decide_namespace(d, inputs, target, &mut diags);
+    check_one_namespace(inputs, aliases, &flows, scope, &mut diags);
     let image = inputs
         .image
         .clone()
@@ -262,7 +373,7 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
     diags.check()?;
 
     // Secrets: descriptor references plus Secrets generated from local files.
-    let generated = generated_secrets(&name, &aliases, inputs, &mut diags);
+    let generated = generated_secrets(&name, aliases, inputs, &mut diags);
     let cluster_secrets: Vec<ClusterSecrets> = aliases
         .iter()
         .map(|a| {
@@ -273,7 +384,7 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
             ClusterSecrets::new(&a.alias, default_secret, &a.credentials)
         })
         .collect();
-    for a in &aliases {
+    for a in aliases {
         if let (Some(g), Some(tls)) = (
             generated.iter().find(|g| g.alias == a.alias),
             &a.credentials.tls,
@@ -287,7 +398,12 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
             }
         }
     }
-    let plan = secrets::plan(&props, &cluster_secrets, &mut diags);
+    let remote_sdm: Vec<&str> = aliases
+        .iter()
+        .filter(|a| a.sdm.is_some() && !scope.is_local(&a.alias))
+        .map(|a| a.alias.as_str())
+        .collect();
+    let plan = secrets::plan(&props, &cluster_secrets, &remote_sdm, &mut diags);
     diags.check()?;
 
     let replicas = replicas(d, kafka_version.as_deref(), &image, &mut diags);
@@ -298,14 +414,34 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
     check_maintained_conflicts(&props, &maintained, &mut diags);
     diags.check()?;
 
-    let comments = if multi_node {
-        vec![
+    let mut comments = Vec::new();
+    let mut args = vec![format!("{CONFIG_DIR}/{PROPERTIES_FILE}")];
+    let mut object_annotations = BTreeMap::new();
+    if scope.local.is_some() {
+        let targets: BTreeSet<&str> = flows.iter().map(|f| f.target.as_str()).collect();
+        let flow_list = flows
+            .iter()
+            .map(|f| format!("{}->{}", f.source, f.target))
+            .collect::<Vec<_>>()
+            .join(", ");
+        comments.push(format!(
+            "this instance runs in kube context `{}` the flows that write to its clusters ({}): {flow_list}",
+            scope.context.as_deref().unwrap_or("default"),
+            targets.iter().copied().collect::<Vec<_>>().join(", ")
+        ));
+        args.push("--clusters".to_string());
+        args.extend(targets.iter().map(|t| t.to_string()));
+        object_annotations.insert(
+            "mm2gen.io/kube-context".to_string(),
+            scope.context.clone().unwrap_or_default(),
+        );
+    }
+    if multi_node {
+        comments.push(
             "several MirrorMaker2 pods share work through the internal REST server of KIP-710"
                 .to_string(),
-        ]
-    } else {
-        Vec::new()
-    };
+        );
+    }
     let text = properties::compose(&maintained, &comments, &props.text, &plan.replacements);
     let config_sha256 = hash::sha256_hex(text.as_bytes());
 
@@ -398,10 +534,22 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
         );
     }
 
-    let mut warnings = diags.warnings;
-    warnings.extend(flow_warnings(&props, &alias_names, &flows));
+    if scope.local.is_some() {
+        deployment_annotations.insert(
+            "mm2gen.io/flows".to_string(),
+            flows
+                .iter()
+                .map(|f| format!("{}->{}", f.source, f.target))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+    }
+    let warnings = diags.warnings;
 
     Ok(Model {
+        context: scope.context.clone(),
+        args,
+        object_annotations,
         config_map_name: format!("{name}-config-{}", &config_sha256[..10]),
         config_sha256,
         properties: text,
@@ -509,43 +657,48 @@ fn declare_aliases(d: &Descriptor, inputs: &Inputs, diags: &mut Collector) -> Ve
     for c in &d.kafka_clusters {
         let namespace = non_empty(&c.namespace).unwrap_or("kafka").to_string();
         let name = non_empty(&c.name).unwrap_or("kafka").to_string();
-        let (alias, defaulted_from) = match non_empty(&c.alias) {
-            Some(a) => (a.to_string(), None),
-            None => {
-                let context = non_empty(&c.kubernetes_config_context)
-                    .map(str::to_string)
-                    .or_else(|| inputs.kube_context.clone())
-                    .or_else(|| {
-                        let first = d.kubernetes_configs.first()?;
-                        let kc = kubeconfig_cache.get_or_insert_with(|| {
-                            resolve::load_kubeconfig(&resolve::kubeconfig_path(
-                                &first.value,
-                                &d.base_dir,
-                            ))
-                        });
-                        match kc {
-                            Ok(k) => k.current_context.clone(),
-                            Err(e) => {
-                                for diag in &e.diagnostics {
-                                    diags.push(first.diag(diag.clone()));
-                                }
-                                None
-                            }
+        let needs_kubeconfig =
+            non_empty(&c.kubernetes_config_context).is_none() && inputs.kube_context.is_none();
+        let current_context = match (needs_kubeconfig, d.kubernetes_configs.first()) {
+            (true, Some(first)) => {
+                let kc = kubeconfig_cache.get_or_insert_with(|| {
+                    resolve::load_kubeconfig(&resolve::kubeconfig_path(&first.value, &d.base_dir))
+                });
+                match kc {
+                    Ok(k) => k.current_context.clone(),
+                    // Only an alias that must be derived from it makes a missing kubeconfig fatal.
+                    Err(e) if non_empty(&c.alias).is_none() => {
+                        for diag in &e.diagnostics {
+                            diags.push(first.diag(diag.clone()));
                         }
-                    });
-                match context {
-                    Some(ctx) => (format!("{ctx}_{namespace}_{name}"), Some(format!("`${{kubernetesConfigContext}}_${{namespace}}_${{name}}` with context `{ctx}`"))),
-                    None => {
-                        diags.push(
-                            Diagnostic::error(format!("{} has no alias and no kube context to derive one from", c.path))
-                                .at(c.location.clone())
-                                .path(c.path.clone())
-                                .help("set `alias:` (e.g. `alias: target-cluster`), or `kubernetesConfigContext:`, or list a kubeconfig with a current-context in `kubernetesConfigs`"),
-                        );
-                        continue;
+                        None
                     }
+                    Err(_) => None,
                 }
             }
+            _ => None,
+        };
+        let context = non_empty(&c.kubernetes_config_context)
+            .map(str::to_string)
+            .or_else(|| inputs.kube_context.clone())
+            .or(current_context);
+        let (alias, defaulted_from) = match non_empty(&c.alias) {
+            Some(a) => (a.to_string(), None),
+            None => match &context {
+                Some(ctx) => (
+                    format!("{ctx}_{namespace}_{name}"),
+                    Some(format!("`${{kubernetesConfigContext}}_${{namespace}}_${{name}}` with context `{ctx}`")),
+                ),
+                None => {
+                    diags.push(
+                        Diagnostic::error(format!("{} has no alias and no kube context to derive one from", c.path))
+                            .at(c.location.clone())
+                            .path(c.path.clone())
+                            .help("set `alias:` (e.g. `alias: target-cluster`), or `kubernetesConfigContext:`, or list a kubeconfig with a current-context in `kubernetesConfigs`"),
+                    );
+                    continue;
+                }
+            },
         };
         let internal = c
             .internal_listener_name
@@ -565,7 +718,16 @@ fn declare_aliases(d: &Descriptor, inputs: &Inputs, diags: &mut Collector) -> Ve
             sdm: Some(SdmInfo {
                 namespace,
                 name,
+                context,
+                explicit_context: c
+                    .kubernetes_config_context
+                    .clone()
+                    .filter(|l| !l.value.is_empty()),
                 internal_listener: internal,
+                external_listener: c
+                    .external_listener_name
+                    .clone()
+                    .filter(|l| !l.value.is_empty()),
             }),
             non_sdm_bootstrap: None,
             credentials: c.credentials.clone(),
@@ -839,6 +1001,7 @@ fn flow_warnings(props: &UserProperties, aliases: &[&str], flows: &[Flow]) -> Ve
 fn bootstrap_addresses(
     aliases: &[AliasDecl],
     inputs: &Inputs,
+    scope: &Scope,
     diags: &mut Collector,
 ) -> Vec<Cluster> {
     for (alias, _) in &inputs.bootstrap_overrides {
@@ -877,7 +1040,12 @@ fn bootstrap_addresses(
             }
             b.value.clone()
         } else if let Some(sdm) = &a.sdm {
-            match sdm_bootstrap(a, sdm, inputs) {
+            let resolved = if scope.is_local(&a.alias) {
+                sdm_bootstrap(a, sdm, inputs)
+            } else {
+                remote_sdm_bootstrap(a, sdm, inputs)
+            };
+            match resolved {
                 Ok(addr) => addr,
                 Err(d) => {
                     diags.push(d);
@@ -914,8 +1082,12 @@ fn sdm_bootstrap(
             .path(a.path.clone())
             .help("set `internalListenerName:` (or `externalListenerName:`) to a listener of the KafkaCluster, e.g. `internal`"));
     };
-    let Some(cr) = resolve::find_kafka_cluster(&inputs.kafka_clusters, &sdm.namespace, &sdm.name)
-    else {
+    let Some(cr) = resolve::find_kafka_cluster(
+        &inputs.kafka_clusters,
+        &sdm.namespace,
+        &sdm.name,
+        sdm.context.as_deref(),
+    ) else {
         let known: Vec<String> = inputs
             .kafka_clusters
             .iter()
@@ -963,6 +1135,53 @@ fn sdm_bootstrap(
     }
 }
 
+/// A remote SDM cluster is reached through its external listener: the address Koperator
+/// publishes in the KafkaCluster's status (`status.listenerStatuses.externalListeners`).
+fn remote_sdm_bootstrap(
+    a: &AliasDecl,
+    sdm: &SdmInfo,
+    inputs: &Inputs,
+) -> std::result::Result<String, Diagnostic> {
+    let fix = format!(
+        "pass the KafkaCluster exported with its status (`kubectl get kafkacluster {} -n {} -o yaml` in its cluster) with --kafka-cluster, or set the address with --bootstrap-servers {}=HOST:PORT",
+        sdm.name, sdm.namespace, a.alias
+    );
+    let Some(listener) = &sdm.external_listener else {
+        return Err(Diagnostic::error(format!(
+            "`{}` runs in another Kubernetes cluster than this MirrorMaker2, so it is reached through its external listener, but it names none",
+            a.alias
+        ))
+        .at(a.location.clone())
+        .path(format!("{}.externalListenerName", a.path))
+        .help("set `externalListenerName:` (e.g. `external`), or set the address with --bootstrap-servers"));
+    };
+    let cr = resolve::find_kafka_cluster(
+        &inputs.kafka_clusters,
+        &sdm.namespace,
+        &sdm.name,
+        sdm.context.as_deref(),
+    );
+    let addresses = cr
+        .map(|c| c.external_addresses(&listener.value))
+        .unwrap_or_default();
+    if addresses.is_empty() {
+        let why = match cr {
+            None => format!("no KafkaCluster {}/{} was given", sdm.namespace, sdm.name),
+            Some(_) => format!(
+                "KafkaCluster {}/{} publishes no address for external listener `{}` in its status",
+                sdm.namespace, sdm.name, listener.value
+            ),
+        };
+        return Err(listener
+            .diag(Diagnostic::error(format!(
+                "cannot find the external bootstrap address of remote cluster `{}`: {why}",
+                a.alias
+            )))
+            .help(fix));
+    }
+    Ok(addresses.join(","))
+}
+
 /// `host:port[,host:port...]`: checked strictly because the value is written into
 /// mm2.properties, where a line break or `#` would change what MirrorMaker2 reads.
 pub fn check_bootstrap(value: &str) -> std::result::Result<(), String> {
@@ -1004,13 +1223,174 @@ pub fn check_bootstrap(value: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// The SDM cluster MirrorMaker2 runs next to: the target of the enabled flows, else the first.
-fn target_cluster<'a>(aliases: &'a [AliasDecl], flows: &[Flow]) -> Option<&'a AliasDecl> {
-    aliases
-        .iter()
-        .filter(|a| a.sdm.is_some())
+/// The SDM cluster MirrorMaker2 runs next to: the local target of the enabled flows, else the
+/// first local SDM cluster.
+fn target_cluster<'a>(
+    aliases: &'a [AliasDecl],
+    flows: &[Flow],
+    scope: &Scope,
+) -> Option<&'a AliasDecl> {
+    let local = || {
+        aliases
+            .iter()
+            .filter(|a| a.sdm.is_some() && scope.is_local(&a.alias))
+    };
+    local()
         .find(|a| flows.iter().any(|f| f.target == a.alias))
-        .or_else(|| aliases.iter().find(|a| a.sdm.is_some()))
+        .or_else(|| local().next())
+}
+
+/// One instance lives in one namespace: its local targets must agree unless -n decides.
+fn check_one_namespace(
+    inputs: &Inputs,
+    aliases: &[AliasDecl],
+    flows: &[Flow],
+    scope: &Scope,
+    diags: &mut Collector,
+) {
+    if inputs.namespace.is_some() {
+        return;
+    }
+    let targets: Vec<&AliasDecl> = aliases
+        .iter()
+        .filter(|a| {
+            a.sdm.is_some() && scope.is_local(&a.alias) && flows.iter().any(|f| f.target == a.alias)
+        })
+        .collect();
+    let namespaces: BTreeSet<&str> = targets
+        .iter()
+        .filter_map(|a| a.sdm.as_ref().map(|s| s.namespace.as_str()))
+        .collect();
+    if namespaces.len() > 1 {
+        let at = targets[1];
+        diags.push(
+            Diagnostic::error(format!(
+                "the flows of one MirrorMaker2 instance write to Kafka clusters in different namespaces ({})",
+                namespaces.iter().copied().collect::<Vec<_>>().join(", ")
+            ))
+            .at(at.location.clone())
+            .path(at.path.clone())
+            .help("choose the instance's namespace with -n/--namespace, or split the descriptor"),
+        );
+    }
+}
+
+/// MirrorMaker2 runs next to the cluster it writes to; a flow between two clusters outside
+/// Streaming Data Manager has no such place.
+fn check_flows_have_a_host(
+    props: &UserProperties,
+    aliases: &[AliasDecl],
+    flows: &[Flow],
+    diags: &mut Collector,
+) {
+    let is_sdm = |alias: &str| aliases.iter().any(|a| a.alias == alias && a.sdm.is_some());
+    for f in flows
+        .iter()
+        .filter(|f| !is_sdm(&f.source) && !is_sdm(&f.target))
+    {
+        let key = format!("{}->{}.enabled", f.source, f.target);
+        let d = Diagnostic::error(format!(
+            "flow {}->{} connects two clusters outside Streaming Data Manager: no MirrorMaker2 instance can host it",
+            f.source, f.target
+        ))
+        .help("mm2gen runs MirrorMaker2 next to the SDM cluster a flow writes to; replicate into one of kafkaClusters, or disable this flow");
+        diags.push(match props.get(&key) {
+            Some(e) => props.diag_at_key(e, d),
+            None => d,
+        });
+    }
+    let multi = aliases
+        .iter()
+        .filter_map(|a| a.sdm.as_ref().map(|s| &s.context))
+        .collect::<BTreeSet<_>>()
+        .len()
+        > 1;
+    for f in flows
+        .iter()
+        .filter(|f| multi && is_sdm(&f.source) && !is_sdm(&f.target))
+    {
+        let key = format!("{}->{}.enabled", f.source, f.target);
+        let d = Diagnostic::error(format!(
+            "flow {}->{} writes to a cluster outside Streaming Data Manager, and the descriptor spans several Kubernetes clusters",
+            f.source, f.target
+        ))
+        .help("with several Kubernetes clusters each MirrorMaker2 runs the flows into its own SDM clusters; render flows into other clusters from a separate descriptor");
+        diags.push(match props.get(&key) {
+            Some(e) => props.diag_at_key(e, d),
+            None => d,
+        });
+    }
+}
+
+/// With several Kubernetes clusters an SDM cluster is local to one instance (internal
+/// listener, no client TLS) and remote to the others (mesh gateway, client TLS): settings the
+/// user writes for it would apply to both, so they belong in the cluster's `tls` block.
+fn check_no_client_settings_for_sdm_clusters(
+    props: &UserProperties,
+    aliases: &[AliasDecl],
+    diags: &mut Collector,
+) {
+    for e in &props.entries {
+        let Some(a) = aliases
+            .iter()
+            .filter(|a| a.sdm.is_some())
+            .find(|a| e.key.starts_with(&format!("{}.", a.alias)))
+        else {
+            continue;
+        };
+        let rest = &e.key[a.alias.len() + 1..];
+        let rest = ["consumer.", "producer.", "admin."]
+            .iter()
+            .find_map(|p| rest.strip_prefix(p))
+            .unwrap_or(rest);
+        if rest == "security.protocol" || rest.starts_with("ssl.") || rest.starts_with("sasl.") {
+            diags.push(
+                props
+                    .diag_at_key(e, Diagnostic::error(format!(
+                        "`{}` would apply in every Kubernetes cluster, also where `{}` is local and reached without client TLS",
+                        e.key, a.alias
+                    )))
+                    .label("client setting of an SDM cluster")
+                    .help(format!(
+                        "remove it and give `{}` a `tls:` block (secretName and keys): mm2gen adds the client TLS settings only in the instances that reach it through its mesh gateway",
+                        a.alias
+                    )),
+            );
+        }
+    }
+}
+
+/// A kube context named in the descriptor must exist in the kubeconfigs it lists (those that
+/// can be read: the guide's placeholder path is common and harmless when nothing needs it).
+fn check_contexts_in_kubeconfigs(d: &Descriptor, aliases: &[AliasDecl], diags: &mut Collector) {
+    let kubeconfigs: Vec<resolve::Kubeconfig> = d
+        .kubernetes_configs
+        .iter()
+        .filter_map(|k| {
+            resolve::load_kubeconfig(&resolve::kubeconfig_path(&k.value, &d.base_dir)).ok()
+        })
+        .collect();
+    if kubeconfigs.is_empty() {
+        return;
+    }
+    let known: BTreeSet<&str> = kubeconfigs
+        .iter()
+        .flat_map(|k| k.contexts.iter().map(String::as_str))
+        .collect();
+    for a in aliases {
+        if let Some(ctx) = a.sdm.as_ref().and_then(|s| s.explicit_context.as_ref()) {
+            if !known.contains(ctx.value.as_str()) {
+                let help = match did_you_mean(&ctx.value, known.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "the kubeconfigs define: {}",
+                        known.iter().copied().collect::<Vec<_>>().join(", ")
+                    ),
+                };
+                diags.push(ctx.diag(Diagnostic::error(format!("kube context `{}` is in none of the kubeconfigs listed in kubernetesConfigs", ctx.value))).help(help));
+            }
+        }
+    }
 }
 
 fn decide_name(d: &Descriptor, inputs: &Inputs, diags: &mut Collector) -> String {
@@ -1177,6 +1557,7 @@ fn maintained_lines(
             c.bootstrap_servers.clone(),
         ));
     }
+    lines.extend(plan.remote_tls_lines.iter().cloned());
     if plan.uses_provider {
         let p = secrets::PROVIDER_NAME;
         lines.push(("config.providers".into(), p.into()));

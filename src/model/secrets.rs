@@ -99,6 +99,10 @@ pub struct ClusterSecrets {
     pub tls_secret: String,
     pub sasl_secret: String,
     pub keys: BTreeMap<SecretSetting, String>,
+    /// Settings whose Secret key the descriptor names explicitly.
+    pub explicit: BTreeSet<SecretSetting>,
+    /// Whether the cluster entry has a `tls` block.
+    pub has_tls_block: bool,
 }
 
 impl ClusterSecrets {
@@ -109,6 +113,7 @@ impl ClusterSecrets {
         let tls = credentials.tls.clone().unwrap_or_default();
         let sasl = credentials.sasl.clone().unwrap_or_default();
         let mut keys = BTreeMap::new();
+        let mut explicit = BTreeSet::new();
         for s in SecretSetting::ALL {
             let custom = match s {
                 SecretSetting::TruststoreLocation => &tls.truststore_key,
@@ -119,8 +124,13 @@ impl ClusterSecrets {
                 SecretSetting::JaasConfig => &sasl.jaas_config_key,
             };
             keys.insert(s, pick(custom, s.default_secret_key()));
+            if custom.is_some() {
+                explicit.insert(s);
+            }
         }
         ClusterSecrets {
+            explicit,
+            has_tls_block: credentials.tls.is_some(),
             alias: alias.to_string(),
             tls_secret: pick(&tls.secret_name, &default_secret),
             sasl_secret: pick(&sasl.secret_name, &default_secret),
@@ -158,6 +168,20 @@ pub struct SecretsPlan {
     pub volumes: Vec<SecretVolume>,
     /// Whether any value references the `secrets` config provider.
     pub uses_provider: bool,
+    /// Client settings mm2gen adds for remote SDM clusters reached through their mesh gateway.
+    pub remote_tls_lines: Vec<(String, String)>,
+}
+
+/// The store type a file name implies, when it is not Kafka's default (JKS).
+fn store_type_of(file: &str) -> Option<&'static str> {
+    let lower = file.to_ascii_lowercase();
+    if [".pem", ".crt", ".key"].iter().any(|e| lower.ends_with(e)) {
+        Some("PEM")
+    } else if [".p12", ".pfx"].iter().any(|e| lower.ends_with(e)) {
+        Some("PKCS12")
+    } else {
+        None
+    }
 }
 
 pub fn is_placeholder(value: &str) -> bool {
@@ -165,10 +189,14 @@ pub fn is_placeholder(value: &str) -> bool {
     v.len() >= 2 && v.starts_with('{') && v.ends_with('}') && !v.contains("${")
 }
 
-/// Builds the plan for every cluster from the user's properties.
+/// Builds the plan for every cluster from the user's properties. `remote_tls`: aliases of
+/// SDM clusters in another Kubernetes cluster, whose `tls` block mm2gen turns into client
+/// settings in this instance only (their internal listener, used where they are local, needs
+/// none).
 pub fn plan(
     props: &UserProperties,
     clusters: &[ClusterSecrets],
+    remote_tls: &[&str],
     diags: &mut Collector,
 ) -> SecretsPlan {
     let mut plan = SecretsPlan::default();
@@ -241,6 +269,48 @@ pub fn plan(
             .entry(cluster.secret_for(setting).to_string())
             .or_default()
             .insert(key.clone());
+    }
+    for cluster in clusters
+        .iter()
+        .filter(|c| remote_tls.contains(&c.alias.as_str()) && c.has_tls_block)
+    {
+        let dir = cluster.mount_dir();
+        let a = &cluster.alias;
+        let mut add = |setting: SecretSetting, lines: &mut Vec<(String, String)>| {
+            let key = &cluster.keys[&setting];
+            let value = if setting.is_file() {
+                format!("{dir}/{key}")
+            } else {
+                format!("${{{PROVIDER_NAME}:{dir}:{key}}}")
+            };
+            lines.push((format!("{a}.{}", setting.config_key()), value));
+            used.entry(cluster.alias.as_str())
+                .or_default()
+                .entry(cluster.tls_secret.clone())
+                .or_default()
+                .insert(key.clone());
+        };
+        let mut lines = vec![(format!("{a}.security.protocol"), "SSL".to_string())];
+        for (location, kind) in [
+            (SecretSetting::TruststoreLocation, "truststore"),
+            (SecretSetting::KeystoreLocation, "keystore"),
+        ] {
+            if let Some(store_type) = store_type_of(&cluster.keys[&location]) {
+                lines.push((format!("{a}.ssl.{kind}.type"), store_type.to_string()));
+            }
+            add(location, &mut lines);
+        }
+        for password in [
+            SecretSetting::TruststorePassword,
+            SecretSetting::KeystorePassword,
+            SecretSetting::KeyPassword,
+        ] {
+            if cluster.explicit.contains(&password) {
+                add(password, &mut lines);
+                plan.uses_provider = true;
+            }
+        }
+        plan.remote_tls_lines.extend(lines);
     }
     for cluster in clusters {
         if let Some(sources) = used.remove(cluster.alias.as_str()) {

@@ -127,6 +127,18 @@ pub fn rendered_cases() -> Vec<(&'static str, Vec<String>)> {
             ],
         ),
         (
+            "two_regions",
+            vec![
+                "render".into(),
+                "-f".into(),
+                f("two-regions.yaml"),
+                "--kafka-cluster".into(),
+                format!("eu-west={}", f("kafkacluster-eu.yaml")),
+                "--kafka-cluster".into(),
+                format!("us-east={}", f("kafkacluster-us.yaml")),
+            ],
+        ),
+        (
             "generated_secret",
             vec![
                 "render".into(),
