@@ -205,6 +205,8 @@ class KafkaCluster:
                  (principal User:ANONYMOUS, a super user when ACLs are enforced)
       CONTROLLER PLAINTEXT, the KRaft controller
       MTLS       SSL with ssl.client.auth=required (only when `pki` is given): what MM2 uses
+      SCRAM      SASL_SSL with SCRAM-SHA-512 (only when `scram_users` and `pki` are given); the
+                 users' credentials are written into the metadata log by `format --add-scram`
     """
 
     name: str
@@ -216,6 +218,8 @@ class KafkaCluster:
     internal_port: int = field(default_factory=free_port)
     controller_port: int = field(default_factory=free_port)
     mtls_port: int | None = None
+    scram_users: dict[str, str] = field(default_factory=dict)
+    scram_port: int | None = None
     proc: subprocess.Popen | None = None
     pid: int | None = None
 
@@ -223,6 +227,10 @@ class KafkaCluster:
         self.workdir = Path(self.workdir)
         if self.pki and self.mtls_port is None:
             self.mtls_port = free_port()
+        if self.scram_users:
+            assert self.pki, "the SCRAM listener is SASL_SSL: it needs the broker's TLS stores"
+            if self.scram_port is None:
+                self.scram_port = free_port()
 
     # -- addresses -------------------------------------------------------------------------
     @property
@@ -234,6 +242,11 @@ class KafkaCluster:
     def mtls_bootstrap(self) -> str:
         assert self.mtls_port, "cluster has no mTLS listener"
         return f"127.0.0.1:{self.mtls_port}"
+
+    @property
+    def scram_bootstrap(self) -> str:
+        assert self.scram_port, "cluster has no SCRAM listener"
+        return f"127.0.0.1:{self.scram_port}"
 
     def client(self) -> dict:
         """Helper spec of this cluster for the tests' clients."""
@@ -279,12 +292,9 @@ class KafkaCluster:
             "num.io.threads": "4",
             "log.cleaner.threads": "1",
         }
-        if self.pki:
-            listeners.append(f"MTLS://127.0.0.1:{self.mtls_port}")
-            advertised.append(f"MTLS://127.0.0.1:{self.mtls_port}")
-            protocols.append("MTLS:SSL")
-            p = "listener.name.mtls."
-            props.update({
+        def broker_tls(listener: str) -> dict[str, str]:
+            p = f"listener.name.{listener.lower()}."
+            return {
                 p + "ssl.keystore.type": "PKCS12",
                 p + "ssl.keystore.location": str(self.pki.broker_keystore),
                 p + "ssl.keystore.password": self.pki.broker_password,
@@ -292,8 +302,22 @@ class KafkaCluster:
                 p + "ssl.truststore.type": "PKCS12",
                 p + "ssl.truststore.location": str(self.pki.truststore),
                 p + "ssl.truststore.password": self.pki.truststore_password,
-                p + "ssl.client.auth": "required",
-            })
+            }
+
+        if self.pki:
+            listeners.append(f"MTLS://127.0.0.1:{self.mtls_port}")
+            advertised.append(f"MTLS://127.0.0.1:{self.mtls_port}")
+            protocols.append("MTLS:SSL")
+            props.update(broker_tls("MTLS"))
+            props["listener.name.mtls.ssl.client.auth"] = "required"
+        if self.scram_users:
+            listeners.append(f"SCRAM://127.0.0.1:{self.scram_port}")
+            advertised.append(f"SCRAM://127.0.0.1:{self.scram_port}")
+            protocols.append("SCRAM:SASL_SSL")
+            props.update(broker_tls("SCRAM"))
+            props["listener.name.scram.sasl.enabled.mechanisms"] = "SCRAM-SHA-512"
+            props["listener.name.scram.scram-sha-512.sasl.jaas.config"] = (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;")
         if self.acls:
             props.update({
                 "authorizer.class.name": STANDARD_AUTHORIZER,
@@ -323,7 +347,9 @@ class KafkaCluster:
         conf.write_text("".join(f"{k}={v}\n" for k, v in self.properties().items()))
         r = subprocess.run(
             self._java("kafka.tools.StorageTool", "format", "--config", str(conf),
-                       "--cluster-id", kafka_uuid(), "--standalone"),
+                       "--cluster-id", kafka_uuid(), "--standalone",
+                       *[a for user, pw in self.scram_users.items()
+                         for a in ("--add-scram", f"SCRAM-SHA-512=[name={user},password={pw}]")]),
             capture_output=True, text=True, timeout=120,
         )
         if r.returncode != 0:
@@ -342,7 +368,7 @@ class KafkaCluster:
         (self.workdir / "pid").write_text(f"{self.pid}\n")
 
     def wait_ready(self, deadline: float) -> None:
-        ports = [self.internal_port] + ([self.mtls_port] if self.mtls_port else [])
+        ports = [p for p in (self.internal_port, self.mtls_port, self.scram_port) if p]
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"[{self.name}] broker exited with {self.proc.returncode}\n"

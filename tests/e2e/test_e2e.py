@@ -16,6 +16,7 @@ MM2GEN_BIN=path/to/mm2gen.  Run: MM2GEN_BIN=target/release/mm2gen pytest tests/e
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import os
 import re
 import shutil
@@ -147,23 +148,46 @@ source-cluster.ssl.keystore.location={keystore location}
 source-cluster.ssl.keystore.password={keystore password}
 source-cluster.ssl.key.password={key password}""" + TEST_SETTINGS
 
+# The source reached over SASL_SSL/SCRAM-SHA-512 instead of mTLS; the CA and the JAAS config are
+# in two Secrets the user creates (named in the descriptor, see SCRAM_SOURCE_SECRETS).
+SCRAM_PROPERTIES = IDENTITY_PROPERTIES.split("source-cluster.security.protocol=")[0] + r"""source-cluster.security.protocol=SASL_SSL
+source-cluster.sasl.mechanism=SCRAM-SHA-512
+source-cluster.sasl.jaas.config={jaas config}
+source-cluster.ssl.truststore.type=PKCS12
+source-cluster.ssl.truststore.location={truststore location}
+source-cluster.ssl.truststore.password={truststore password}""" + TEST_SETTINGS
+SCRAM_USER = "mm2"
+SCRAM_PASSWORD = "mm2-scram-secret-e2e"
+SCRAM_SOURCE_SECRETS = {
+    "tls": {"secretName": "legacy-kafka-ca", "truststoreKey": "ca.p12", "truststorePasswordKey": "ca.password"},
+    "sasl": {"secretName": "legacy-kafka-mm2-scram", "jaasConfigKey": "jaas.conf"},
+}
+
 # MM2's own topics on the target, per variant (worker topics are named after the cluster alias in
 # `clusters`, the connectors' after the replication policy)
 WORKER_TOPICS = {f"mm2-{t}.source-cluster.internal" for t in ("configs", "offsets", "status")}
 VARIANTS = {
     "guide": {
+        "auth": "mtls",
         "properties": guide_properties,
         "internal_topics": WORKER_TOPICS | {"mm2-offset-syncsinternal", "checkpointsinternal", "heartbeats"},
     },
     "identity": {
+        "auth": "mtls",
         "properties": lambda: IDENTITY_PROPERTIES,
         "internal_topics": WORKER_TOPICS | {"mm2-offset-syncs.source-cluster.internal",
                                             "source-cluster.checkpoints.internal", "heartbeats"},
     },
+    "scram": {
+        "properties": lambda: SCRAM_PROPERTIES,
+        "internal_topics": WORKER_TOPICS | {"mm2-offset-syncs.source-cluster.internal",
+                                            "source-cluster.checkpoints.internal", "heartbeats"},
+        "auth": "scram",
+    },
 }
 
 
-def descriptor(source_bootstrap: str, properties: str) -> dict:
+def descriptor(source_bootstrap: str, properties: str, source_secrets: dict | None = None) -> dict:
     return {
         "kubernetesConfigs": [],
         "kafkaClusters": [{
@@ -174,7 +198,8 @@ def descriptor(source_bootstrap: str, properties: str) -> dict:
             "internalListenerName": "internal",
             "externalListenerName": "external",
         }],
-        "nonSDMKafkaClusters": [{"bootstrapServerAddress": source_bootstrap, "alias": SOURCE}],
+        "nonSDMKafkaClusters": [{"bootstrapServerAddress": source_bootstrap, "alias": SOURCE,
+                                 **(source_secrets or {})}],
         "mirrorMaker2Spec": {"minReplicas": 1, "maxReplicas": 1},
         "mirrorMaker2Properties": properties,
     }
@@ -216,6 +241,16 @@ def write_secret_dir(d: Path, pki: kafka.Pki) -> None:
         (d / key).write_bytes(content[stem])
 
 
+def write_scram_secret_dir(d: Path, pki: kafka.Pki) -> None:
+    """The files of the two user-made Secrets of the SCRAM variant (CA truststore + JAAS config)."""
+    d.mkdir()
+    (d / SCRAM_SOURCE_SECRETS["tls"]["truststoreKey"]).write_bytes(pki.truststore.read_bytes())
+    (d / SCRAM_SOURCE_SECRETS["tls"]["truststorePasswordKey"]).write_text(pki.truststore_password)
+    (d / SCRAM_SOURCE_SECRETS["sasl"]["jaasConfigKey"]).write_text(
+        "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="{SCRAM_USER}" password="{SCRAM_PASSWORD}";')
+
+
 def client_store_type() -> str:
     ext = next(k for k in SECRET_KEYS if k.startswith("keystore.") and not k.endswith(".password"))
     return {"jks": "JKS", "p12": "PKCS12", "pfx": "PKCS12", "pkcs12": "PKCS12"}[ext.rsplit(".", 1)[1]]
@@ -255,6 +290,7 @@ class Env:
     def __init__(self, base: Path, variant: str) -> None:
         self.base = base
         self.variant = variant
+        self.auth = VARIANTS[variant]["auth"]
         self.deadline = time.monotonic() + TOTAL_BUDGET_S
         self.clusters: list[kafka.KafkaCluster] = []
         self.pod: Pod | None = None
@@ -301,15 +337,28 @@ def _require_prerequisites() -> str:
     return os.path.abspath(mm2gen)
 
 
+@pytest.fixture(scope="module")
+def pki_future():
+    """The keytool PKI, made once for all variants, in the background (it takes ~10 s)."""
+    _require_prerequisites()
+    d = Path(tempfile.mkdtemp(prefix="mm2gen-e2e-pki-", dir="/var/tmp"))
+    ex = concurrent.futures.ThreadPoolExecutor(1)
+    try:
+        yield ex.submit(kafka.make_pki, d / "pki", client_store_type=client_store_type())
+    finally:
+        ex.shutdown(wait=True)
+        shutil.rmtree(d, ignore_errors=True)
+
+
 @pytest.fixture(scope="module", params=sorted(VARIANTS))
-def env(request):
+def env(request, pki_future):
     mm2gen = _require_prerequisites()
     base = Path(tempfile.mkdtemp(prefix=f"mm2gen-e2e-{request.param}-", dir="/var/tmp"))
     e = Env(base, request.param)
     request.module.E2E_ENV = e  # for conftest.py's failure hook
     t0 = time.monotonic()
     try:
-        _start_clusters(e)
+        _start_clusters(e, pki_future)
         e.timings["clusters_ready"] = time.monotonic() - t0
         _create_workload(e)
         e.timings["workload"] = time.monotonic() - t0
@@ -335,15 +384,16 @@ def env(request):
             print(f"e2e work dir kept: {base}")
 
 
-def _start_clusters(e: Env) -> None:
+def _start_clusters(e: Env, pki_future: concurrent.futures.Future) -> None:
     target = kafka.KafkaCluster("target", e.base / "target", acls=True)
     e.clusters.append(target)
     errors: list[BaseException] = []
 
     def make_source():
         try:
-            e.pki = kafka.make_pki(e.base / "pki", client_store_type=client_store_type())
-            source = kafka.KafkaCluster("source", e.base / "source", pki=e.pki, acls=True)
+            e.pki = pki_future.result(timeout=e.remaining(120))
+            scram = {SCRAM_USER: SCRAM_PASSWORD} if e.auth == "scram" else {}
+            source = kafka.KafkaCluster("source", e.base / "source", pki=e.pki, acls=True, scram_users=scram)
             e.clusters.insert(0, source)
             source.start()
         except BaseException as ex:  # noqa: BLE001 - re-raised below
@@ -364,7 +414,7 @@ def _start_clusters(e: Env) -> None:
 
 
 def _create_workload(e: Env) -> None:
-    mm2_principal = e.pki.client_principal
+    mm2_principal = f"User:{SCRAM_USER}" if e.auth == "scram" else e.pki.client_principal
     mm2_acls = [
         {"resourceType": "TOPIC", "name": "*", "operation": op, "principal": mm2_principal}
         for op in ("READ", "DESCRIBE", "DESCRIBE_CONFIGS")
@@ -391,13 +441,23 @@ def _create_workload(e: Env) -> None:
 
 
 def _render_and_launch(e: Env, mm2gen: str) -> None:
-    secret_dirs = {SOURCE: e.base / "secret-source-cluster"}
-    write_secret_dir(secret_dirs[SOURCE], e.pki)
+    if e.auth == "scram":
+        # Secrets the user creates; the descriptor names them, mm2gen only references them
+        secret_dirs = {SOURCE: e.base / "secret-source-cluster"}
+        write_scram_secret_dir(secret_dirs[SOURCE], e.pki)
+        secret_files: dict[str, Path] = {}
+        bootstrap, source_secrets = e.source.scram_bootstrap, SCRAM_SOURCE_SECRETS
+    else:
+        # files for the Secret that mm2gen generates (--secret-file)
+        secret_dirs = {SOURCE: e.base / "secret-source-cluster"}
+        write_secret_dir(secret_dirs[SOURCE], e.pki)
+        secret_files = secret_dirs
+        bootstrap, source_secrets = e.source.mtls_bootstrap, None
     desc = e.base / "descriptor.yaml"
-    desc.write_text(yaml.safe_dump(descriptor(e.source.mtls_bootstrap, VARIANTS[e.variant]["properties"]()),
-                                   sort_keys=False))
+    desc.write_text(yaml.safe_dump(
+        descriptor(bootstrap, VARIANTS[e.variant]["properties"](), source_secrets), sort_keys=False))
     out = e.base / "rendered"
-    cmd = mm2gen_render_command(mm2gen, desc, e.target.bootstrap, out, secret_dirs)
+    cmd = mm2gen_render_command(mm2gen, desc, e.target.bootstrap, out, secret_files)
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=e.remaining(60))
     if r.returncode != 0:
         pytest.fail(f"mm2gen render failed ({r.returncode}): {' '.join(cmd)}\n{r.stdout}\n{r.stderr}",
@@ -433,7 +493,7 @@ def _verify(e: Env) -> None:
         # must stay config-provider references there
         "scanTopics": sorted(t for t in VARIANTS[e.variant]["internal_topics"] if t.startswith("mm2-")),
         "scanStrings": [e.pki.truststore_password, e.pki.client_password, e.pki.client_key_password,
-                        "${secrets:"],  # the last one: proof that the scan sees the configs
+                        SCRAM_PASSWORD, "${secrets:"],  # the last one: proof that the scan sees the configs
     }
     e.report = kafka.run_helper("verify", spec, e.base / "helper", timeout=e.remaining(VERIFY_TIMEOUT_S + 30),
                                 abort=lambda: None if e.pod.running() else
@@ -447,9 +507,10 @@ def _verify(e: Env) -> None:
 
 def test_mm2_runs_from_rendered_manifests(env):
     assert env.pod.running(), "MM2 is not running"
-    # mm2.properties is mounted as rendered (byte for byte) at the path the Deployment uses
-    assert "source-cluster.ssl.keystore.location" in env.mm2_properties
-    assert "{" + "keystore location}" not in env.mm2_properties, "placeholder left in mm2.properties"
+    props = env.mm2_properties
+    assert re.search(r"(?m)^source-cluster\.security\.protocol=(SSL|SASL_SSL)$", props), props
+    left = re.findall(r"(?m)^\S+=\{[^}]*\}$", props)
+    assert not left, f"descriptor placeholders left in mm2.properties: {left}"
 
 
 def test_every_record_replicated_in_order(env):
