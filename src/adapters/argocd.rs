@@ -1,6 +1,9 @@
 //! Argo CD Config Management Plugin (sidecar): the generate command runs in the application's
-//! source directory with the application's environment. Parameters arrive as `ARGOCD_ENV_*`;
-//! the destination namespace as `ARGOCD_APP_NAMESPACE`.
+//! source directory with the application's environment. Each setting (`DESCRIPTOR`,
+//! `KAFKA_CLUSTER`, ...) arrives as `ARGOCD_ENV_<NAME>` when set in the Application's
+//! `spec.source.plugin.env`, or as `PARAM_<NAME>` when set as one of the parameters the
+//! plugin.yaml announces (`spec.source.plugin.parameters`, the UI's Parameters tab); the env
+//! entry wins. The destination namespace arrives as `ARGOCD_APP_NAMESPACE`.
 
 use std::path::PathBuf;
 
@@ -20,21 +23,23 @@ pub struct Request {
 /// Reads the request from environment variables (passed in, so tests need no global state).
 pub fn request(env: &dyn Fn(&str) -> Option<String>) -> Result<Request> {
     let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+    let setting =
+        |name: &str| get(&format!("ARGOCD_ENV_{name}")).or_else(|| get(&format!("PARAM_{name}")));
     let mut inputs = Inputs {
-        namespace: get("ARGOCD_ENV_NAMESPACE").or_else(|| get("ARGOCD_APP_NAMESPACE")),
-        name: get("ARGOCD_ENV_NAME"),
-        image: get("ARGOCD_ENV_IMAGE"),
-        kube_context: get("ARGOCD_ENV_KUBE_CONTEXT"),
+        namespace: setting("NAMESPACE").or_else(|| get("ARGOCD_APP_NAMESPACE")),
+        name: setting("NAME"),
+        image: setting("IMAGE"),
+        kube_context: setting("KUBE_CONTEXT"),
         ..Inputs::default()
     };
-    if let Some(files) = get("ARGOCD_ENV_KAFKA_CLUSTER") {
+    if let Some(files) = setting("KAFKA_CLUSTER") {
         for f in files.split([',', ' ', '\n']).filter(|f| !f.is_empty()) {
             inputs
                 .kafka_clusters
                 .extend(crate::resolve::load_kafka_clusters(&PathBuf::from(f))?);
         }
     }
-    if let Some(list) = get("ARGOCD_ENV_BOOTSTRAP_SERVERS") {
+    if let Some(list) = setting("BOOTSTRAP_SERVERS") {
         for pair in list
             .split([';', '\n'])
             .map(str::trim)
@@ -42,7 +47,7 @@ pub fn request(env: &dyn Fn(&str) -> Option<String>) -> Result<Request> {
         {
             let (alias, addr) = pair.split_once('=').ok_or_else(|| {
                 Diagnostic::error(format!(
-                    "ARGOCD_ENV_BOOTSTRAP_SERVERS entry `{pair}` is not ALIAS=HOST:PORT"
+                    "BOOTSTRAP_SERVERS entry `{pair}` is not ALIAS=HOST:PORT"
                 ))
                 .help("separate entries with `;`, e.g. source=a:9092,b:9092;target=c:29092")
             })?;
@@ -53,7 +58,7 @@ pub fn request(env: &dyn Fn(&str) -> Option<String>) -> Result<Request> {
     }
     Ok(Request {
         descriptor: PathBuf::from(
-            get("ARGOCD_ENV_DESCRIPTOR").unwrap_or_else(|| DEFAULT_DESCRIPTOR.to_string()),
+            setting("DESCRIPTOR").unwrap_or_else(|| DEFAULT_DESCRIPTOR.to_string()),
         ),
         inputs,
     })
@@ -79,6 +84,24 @@ mod tests {
                 ("target".into(), "a:1,b:2".into()),
                 ("source".into(), "c:3".into())
             ]
+        );
+    }
+
+    #[test]
+    fn reads_announced_parameters_and_env_entries_win() {
+        let env = |k: &str| match k {
+            "PARAM_DESCRIPTOR" => Some("mm2/descriptor.yaml".to_string()),
+            "PARAM_NAME" => Some("from-param".to_string()),
+            "ARGOCD_ENV_NAME" => Some("from-env".to_string()),
+            "PARAM_BOOTSTRAP_SERVERS" => Some("target=a:1".to_string()),
+            _ => None,
+        };
+        let r = request(&env).unwrap();
+        assert_eq!(r.descriptor, PathBuf::from("mm2/descriptor.yaml"));
+        assert_eq!(r.inputs.name.as_deref(), Some("from-env"));
+        assert_eq!(
+            r.inputs.bootstrap_overrides,
+            vec![("target".into(), "a:1".into())]
         );
     }
 }
