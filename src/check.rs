@@ -20,7 +20,7 @@ pub struct Problem {
 
 /// Reads `value` as `T` and writes it back; fails on a wrong type or a field `T` would drop.
 pub fn roundtrip<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Value, Problem> {
-    let typed: T = serde_path_to_error::deserialize(value.clone()).map_err(|e| Problem {
+    let typed: T = serde_path_to_error::deserialize(value).map_err(|e| Problem {
         message: if e.path().to_string() == "." {
             e.inner().to_string()
         } else {

@@ -69,9 +69,19 @@ pub fn render(model: &Model) -> Result<Vec<Value>> {
             .filter(|d| !d.is_empty() && *d != "---")
         {
             let doc = doc.strip_prefix("---\n").unwrap_or(doc);
-            let mut value: Value = serde_yaml::from_str(doc).map_err(|e| {
-                internal(format!("template {name} renders invalid YAML: {e}\n{doc}"))
-            })?;
+            let parsed = crate::descriptor::yaml::parse_documents(
+                &crate::diagnostics::SourceFile::new(*name, doc),
+            )
+            .map_err(|e| internal(format!("template {name} renders invalid YAML: {e}\n{doc}")))?;
+            let mut value: Value = match parsed.as_slice() {
+                [one] => one.to_json(),
+                _ => {
+                    return Err(internal(format!(
+                        "template {name} renders {} documents in one",
+                        parsed.len()
+                    )))
+                }
+            };
             add_annotations(&mut value, &model.object_annotations);
             objects.push(value);
         }

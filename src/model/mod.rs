@@ -1283,7 +1283,12 @@ fn check_flows_have_a_host(
     flows: &[Flow],
     diags: &mut Collector,
 ) {
-    let is_sdm = |alias: &str| aliases.iter().any(|a| a.alias == alias && a.sdm.is_some());
+    let sdm: std::collections::HashSet<&str> = aliases
+        .iter()
+        .filter(|a| a.sdm.is_some())
+        .map(|a| a.alias.as_str())
+        .collect();
+    let is_sdm = |alias: &str| sdm.contains(alias);
     for f in flows
         .iter()
         .filter(|f| !is_sdm(&f.source) && !is_sdm(&f.target))
