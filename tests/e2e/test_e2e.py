@@ -569,14 +569,18 @@ def test_consumer_group_offsets_translated(env):
                 f"(committed {committed}, translated {translated}, end {end})")
     assert GROUP_EXCLUDED not in groups or not groups[GROUP_EXCLUDED]["target"], \
         "groups.exclude=console-consumer-.* must not be synced"
-    # a consumer switched to the target starts exactly at the translated offsets
+    # a consumer switched to the target starts exactly at the translated offsets: never ahead of
+    # the source's committed offsets
     for g in (GROUP_HALF, GROUP_DONE):
         res = rep["resume"][g]
+        topic = "orders" if g == GROUP_HALF else "payments"
         assert "error" not in res, res
+        assert len(res["firstRecords"]) == len(groups[g]["source"]), res
         for part, first in res["firstRecords"].items():
-            tp = f"{'orders' if g == GROUP_HALF else 'payments'}-{part}"
             pos = int(first.split()[-1]) if first.startswith("at-end") else int(first.split()[0])
-            assert pos == groups[g]["target"][tp], f"{g} {tp}: resumed at {first}"
+            committed = res["committed"][part]
+            assert pos == committed, f"{g} {topic}-{part}: resumed at {first}, committed {committed}"
+            assert 0 <= committed <= groups[g]["source"][f"{topic}-{part}"], (g, part, committed)
 
 
 def max_rewind(committed: int, end: int) -> int:

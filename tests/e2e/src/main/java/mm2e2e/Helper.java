@@ -647,15 +647,23 @@ public final class Helper {
 
     private static ObjectNode resume(JsonNode target, String group, String topic) {
         ObjectNode out = JSON.createObjectNode();
-        ObjectNode positions = out.putObject("positions");
+        ObjectNode committedOut = out.putObject("committed");
         ObjectNode first = out.putObject("firstRecords");
         try (KafkaConsumer<byte[], byte[]> c = consumer(target, group)) {
             c.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + 30000;
             Map<Integer, String> firstSeen = new TreeMap<>();
             int partitions = c.partitionsFor(topic).size();
+            boolean haveCommitted = false;
             while (System.currentTimeMillis() < deadline && firstSeen.size() < partitions) {
-                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+                var records = c.poll(Duration.ofMillis(500));
+                if (!haveCommitted && c.assignment().size() == partitions) {
+                    // the group is active now: MM2 no longer changes its offsets on the target
+                    c.committed(new java.util.HashSet<>(c.assignment())).forEach((tp, om) ->
+                        committedOut.put(Integer.toString(tp.partition()), om == null ? -1 : om.offset()));
+                    haveCommitted = true;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : records) {
                     firstSeen.putIfAbsent(r.partition(), r.offset() + " " + str(r.value()).split("\\|")[0] + "|"
                         + str(r.value()).split("\\|")[1]);
                 }
