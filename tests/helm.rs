@@ -272,12 +272,33 @@ mirrorMaker2Properties: |
   source-cluster->prod_kafka_kafka.topics=orders.*
 ";
 
+const KUBECONFIG: &str = "\
+apiVersion: v1
+kind: Config
+current-context: dev
+contexts:
+- name: dev
+  context: {cluster: c, user: u, namespace: team-x}
+- name: prod
+  context: {cluster: c, user: u}
+clusters:
+- name: c
+  cluster: {server: 'https://127.0.0.1:6443'}
+users:
+- name: u
+  user: {token: not-used}
+";
+
 #[test]
 fn plugin_installs_from_the_working_tree_and_renders_like_mm2gen() {
     let dir = tempfile::tempdir().unwrap();
     let ctx = dir.path().join("context-descriptor.yaml");
     std::fs::write(&ctx, CONTEXT_DESCRIPTOR).unwrap();
     let ctx = ctx.to_str().unwrap();
+    // Context `dev` (current) has namespace team-x, context `prod` none.
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, KUBECONFIG).unwrap();
+    let kubeconfig = kubeconfig.to_str().unwrap();
     let example = ["-f", "examples/descriptor.yaml"];
     let kc = ["--kafka-cluster", "examples/kafkacluster.yaml"];
 
@@ -316,11 +337,42 @@ fn plugin_installs_from_the_working_tree_and_renders_like_mm2gen() {
             vec![("HELM_NAMESPACE", "team-b")],
             [&["render", "-n", "team-b"][..], &example, &kc].concat(),
         ),
-        // `-n default` is indistinguishable from Helm's fallback, so it changes nothing...
+        // A namespace equal to Helm's fallback (the kube context's, else `default`) is taken
+        // as not given...
         (
             [&["mm2", "render", "-n", "default"][..], &example, &kc].concat(),
             vec![],
             [&["render"][..], &example, &kc].concat(),
+        ),
+        (
+            [&["mm2", "render"][..], &example, &kc].concat(),
+            vec![("KUBECONFIG", kubeconfig)],
+            [&["render"][..], &example, &kc].concat(),
+        ),
+        (
+            [&["mm2", "render", "-n", "team-x"][..], &example, &kc].concat(),
+            vec![("KUBECONFIG", kubeconfig)],
+            [&["render"][..], &example, &kc].concat(),
+        ),
+        (
+            [&["mm2", "render", "-n", "default"][..], &example, &kc].concat(),
+            vec![("KUBECONFIG", kubeconfig)],
+            [&["render", "-n", "default"][..], &example, &kc].concat(),
+        ),
+        (
+            [
+                &["mm2", "render", "--kube-context", "prod", "-n", "team-x"][..],
+                &example,
+                &kc,
+            ]
+            .concat(),
+            vec![("KUBECONFIG", kubeconfig)],
+            [
+                &["render", "--kube-context", "prod", "-n", "team-x"][..],
+                &example,
+                &kc,
+            ]
+            .concat(),
         ),
         // ...while mm2gen's own flag in the attached form reaches mm2gen untouched and wins.
         (
