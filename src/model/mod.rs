@@ -48,8 +48,8 @@ pub struct Inputs {
 pub struct Model {
     /// The kube context this instance is for, when known.
     pub context: Option<String>,
-    /// Arguments of connect-mirror-maker.sh: the properties file, then `--clusters` when the
-    /// descriptor spans several Kubernetes clusters.
+    /// Arguments of connect-mirror-maker.sh: the properties file, then `--clusters` with the
+    /// clusters this instance writes to.
     pub args: Vec<String>,
     /// Annotations every object of this instance carries (its kube context, with several).
     pub object_annotations: BTreeMap<String, String>,
@@ -415,10 +415,25 @@ fn build_instance(
     diags.check()?;
 
     let mut comments = Vec::new();
-    let mut args = vec![format!("{CONFIG_DIR}/{PROPERTIES_FILE}")];
+    // MirrorMaker2 starts a herder for every pair of clusters whose target is in `--clusters`
+    // (all clusters without it): the reverse target->source herder would create its heartbeats
+    // and Connect topics in the source cluster (the e2e test caught it). So name the targets.
+    let mut targets: Vec<&str> = clusters
+        .iter()
+        .map(|c| c.alias.as_str())
+        .filter(|a| flows.iter().any(|f| f.target == *a))
+        .collect();
+    if targets.is_empty() {
+        targets = aliases
+            .iter()
+            .filter(|a| a.sdm.is_some() && scope.is_local(&a.alias))
+            .map(|a| a.alias.as_str())
+            .collect();
+    }
+    let mut args = vec![format!("{CONFIG_DIR}/{PROPERTIES_FILE}"), "--clusters".to_string()];
+    args.extend(targets.iter().map(|t| t.to_string()));
     let mut object_annotations = BTreeMap::new();
     if scope.local.is_some() {
-        let targets: BTreeSet<&str> = flows.iter().map(|f| f.target.as_str()).collect();
         let flow_list = flows
             .iter()
             .map(|f| format!("{}->{}", f.source, f.target))
@@ -427,10 +442,8 @@ fn build_instance(
         comments.push(format!(
             "this instance runs in kube context `{}` the flows that write to its clusters ({}): {flow_list}",
             scope.context.as_deref().unwrap_or("default"),
-            targets.iter().copied().collect::<Vec<_>>().join(", ")
+            targets.join(", ")
         ));
-        args.push("--clusters".to_string());
-        args.extend(targets.iter().map(|t| t.to_string()));
         object_annotations.insert(
             "mm2gen.io/kube-context".to_string(),
             scope.context.clone().unwrap_or_default(),
