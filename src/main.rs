@@ -193,17 +193,18 @@ fn parse_secret_file(s: &str) -> Result<(String, String, PathBuf), String> {
 
 fn main() -> ExitCode {
     // Kustomize runs a legacy exec plugin by its kind's name with the config path as argument.
+    // A KRM function runner that passes no arguments (kustomize releases whose `exec:` has no
+    // `args`) runs the function through a symlink named `mm2gen-krm`.
     let mut argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let invoked_as = argv
         .first()
         .map(PathBuf::from)
         .and_then(|p| p.file_name().map(|n| n.to_owned()));
-    if invoked_as.as_deref()
-        == Some(std::ffi::OsStr::new(
-            mm2gen::adapters::kustomize::PLUGIN_KIND,
-        ))
-    {
+    let invoked_as = invoked_as.as_deref().and_then(std::ffi::OsStr::to_str);
+    if invoked_as == Some(mm2gen::adapters::kustomize::PLUGIN_KIND) {
         argv.insert(1, "kustomize-exec".into());
+    } else if invoked_as == Some(mm2gen::adapters::krm::EXEC_NAME) {
+        argv.insert(1, "krm".into());
     }
     let cli = Cli::parse_from(argv);
     let result = match cli.command {
