@@ -1,6 +1,6 @@
 //! mm2gen inside GitOps pipelines, driven by the real tools: `kubectl kustomize` (legacy exec
 //! plugin), standalone kustomize (KRM exec function, from `scripts/install-tools`), the Argo CD
-//! plugin's generate command run the way the CMP server runs it.
+//! plugin's generate command run the way the CMP server runs it, and the pre-commit hook.
 //!
 //! The examples under examples/kustomize/ and argocd/ are built as shipped.
 
@@ -719,4 +719,53 @@ fn argocd_component_adds_the_sidecar_with_the_plugin_config() {
         .find(|v| v["name"] == config["name"])
         .unwrap();
     assert_eq!(volume["configMap"]["name"], configmap["metadata"]["name"]);
+}
+
+#[test]
+fn pre_commit_hook_re_renders_stale_output_and_fails_once() {
+    let setup = Setup::new();
+    let work = setup.dir("repo");
+    copy_dir(&examples().join("legacy"), &work);
+    let hook = repo().join("scripts/pre-commit-mm2gen");
+    let run = || {
+        Command::new(&hook)
+            .args([
+                "-f",
+                "mm2-descriptor.yaml",
+                "--kafka-cluster",
+                "kafkacluster.yaml",
+                "--output-dir",
+                "deploy/mm2",
+            ])
+            .current_dir(&work)
+            .env("MM2GEN", BIN)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("re-rendered the output of"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(work.join("deploy/mm2/kustomization.yaml").is_file());
+    let o = run();
+    assert!(o.status.success(), "up to date now: {}", stderr(&o));
+
+    edit(
+        &work.join("mm2-descriptor.yaml"),
+        "tasks.max=5000",
+        "tasks.max=100",
+    );
+    let o = run();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("tasks.max=100"),
+        "the diff:\n{}",
+        stdout(&o)
+    );
+    let o = run();
+    assert!(o.status.success(), "{}", stderr(&o));
 }
