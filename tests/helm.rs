@@ -599,6 +599,13 @@ fn post_renderer_expands_the_migration_and_passes_everything_else_through() {
                 !expanded.contains("postrenderer.helm.sh"),
                 "Helm 4's filename annotation leaked into the output:\n{expanded}"
             );
+            // The generated objects inherit the wrapper's template (its annotation).
+            assert!(!expanded.contains("generated-by-postrender"), "{expanded}");
+            let from_wrapper = documents(&expanded)
+                .iter()
+                .filter(|d| d.contains("# Source: app/templates/mm2.yaml\n"))
+                .count();
+            assert_eq!(from_wrapper, objects(&generated).len(), "{expanded}");
             assert_eq!(
                 sorted(got),
                 sorted(want),
@@ -687,6 +694,13 @@ fn chart_with_post_renderer_renders_what_mm2gen_renders_and_passes_the_kubernete
                     sorted(objects(&want)),
                     "helm4 {args:?}\n{got}"
                 );
+                // Filed under the chart's template, so --show-only selects them.
+                let only = [
+                    &args[..],
+                    &["--show-only", "templates/mirrormaker2migration.yaml"],
+                ]
+                .concat();
+                assert_eq!(objects(&helm.ok(&only)), objects(&got), "helm4 {only:?}");
             }
             for (i, o) in objects(&got).iter().enumerate() {
                 if o["kind"] == "KafkaUser" {

@@ -65,6 +65,25 @@ pub fn split(name: &str, text: &str) -> Result<Vec<RawDocument>> {
     Ok(docs)
 }
 
+/// Helm 4 annotates every document it pipes into a post-renderer with the template it came
+/// from, and files the objects that come back by it (`# Source:`, `--show-only`, the release's
+/// manifest), removing the annotation. Objects generated from a wrapper inherit its value, so
+/// they stay under the wrapper's template instead of `generated-by-postrender-<n>.yaml`.
+const HELM_FILENAME_ANNOTATION: &str = "postrenderer.helm.sh/postrender-filename";
+
+fn annotate(manifests: &mut Manifests, key: &str, value: &str) {
+    for m in &mut manifests.objects {
+        if let Some(metadata) = m.value.get_mut("metadata").and_then(|v| v.as_object_mut()) {
+            let annotations = metadata
+                .entry("annotations")
+                .or_insert_with(|| serde_json::Value::Object(Default::default()));
+            if let Some(a) = annotations.as_object_mut() {
+                a.insert(key.to_string(), value.into());
+            }
+        }
+    }
+}
+
 /// What an expansion produced, in stream order.
 pub enum Expanded<'a> {
     PassThrough(&'a RawDocument),
@@ -98,7 +117,15 @@ pub fn expand<'a>(
                 match rendered {
                     Ok(r) => {
                         warnings.extend(r.warnings.clone());
-                        out.push(Expanded::Generated(r.manifests()));
+                        let mut manifests = r.manifests();
+                        if let Some(file) = node
+                            .get("metadata")
+                            .and_then(|m| m.get("annotations"))
+                            .and_then(|a| a.get_str(HELM_FILENAME_ANNOTATION))
+                        {
+                            annotate(&mut manifests, HELM_FILENAME_ANNOTATION, file);
+                        }
+                        out.push(Expanded::Generated(manifests));
                     }
                     Err(e) => errors.extend(e.diagnostics),
                 }
@@ -140,6 +167,36 @@ pub fn expand_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_objects_inherit_helm_4s_template_annotation() {
+        let stream = r#"apiVersion: mm2gen.io/v1alpha1
+kind: MirrorMaker2Migration
+metadata:
+  name: mm2
+  annotations:
+    postrenderer.helm.sh/postrender-filename: 'chart/templates/mm2.yaml'
+bootstrapServers: {t: 'kafka:9092'}
+spec:
+  kafkaClusters:
+  - alias: t
+  nonSDMKafkaClusters:
+  - {alias: s, bootstrapServerAddress: 'legacy:9092'}
+  mirrorMaker2Properties: |
+    s->t.enabled=true
+"#;
+        let (text, _) = expand_text("s", stream, &Inputs::default(), Path::new(".")).unwrap();
+        let objects: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&text)
+            .map(|d| serde::Deserialize::deserialize(d).unwrap())
+            .collect();
+        assert!(objects.len() >= 3, "{text}");
+        for o in &objects {
+            assert_eq!(
+                o["metadata"]["annotations"][HELM_FILENAME_ANNOTATION], "chart/templates/mm2.yaml",
+                "{text}"
+            );
+        }
+    }
 
     #[test]
     fn split_keeps_document_text_and_stream_line_numbers() {
