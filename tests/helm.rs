@@ -464,6 +464,90 @@ fn plugin_installs_from_the_working_tree_and_renders_like_mm2gen() {
 }
 
 #[test]
+fn plugin_install_builds_mm2gen_with_cargo_when_none_is_installed() {
+    // A copy of the plugin (so that nothing lands in the working tree's target/) and a `cargo`
+    // that records its arguments and "builds" by linking the mm2gen under test.
+    for helm in Helm::both() {
+        let h = helm.home.path();
+        let plugin = h.join("plugin");
+        std::fs::create_dir_all(plugin.join("scripts/helm-plugin")).unwrap();
+        std::fs::copy(repo().join("plugin.yaml"), plugin.join("plugin.yaml")).unwrap();
+        std::fs::write(plugin.join("Cargo.toml"), "[package]\nname = \"mm2gen\"\n").unwrap();
+        for f in ["mm2", "install", "lib.sh", "postrender"] {
+            let from = repo().join("scripts/helm-plugin").join(f);
+            std::fs::copy(&from, plugin.join("scripts/helm-plugin").join(f)).unwrap();
+        }
+        let tools = h.join("tools");
+        std::fs::create_dir(&tools).unwrap();
+        for t in ["sh", "dirname", "sed", "cat", "mkdir", "ln"] {
+            std::os::unix::fs::symlink(which(t), tools.join(t)).unwrap();
+        }
+        let log = h.join("cargo-args");
+        write(
+            &tools,
+            "cargo",
+            &format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{log}'\n\
+                 while [ $# -gt 0 ]; do [ \"$1\" = --target-dir ] && dir=$2; shift; done\n\
+                 mkdir -p \"$dir/release\" && ln -s '{bin}' \"$dir/release/mm2gen\"\n",
+                log = log.display(),
+                bin = mm2gen_bin().display()
+            ),
+        );
+        std::fs::set_permissions(
+            tools.join("cargo"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+
+        let o = helm
+            .cmd()
+            .args(["plugin", "install", plugin.to_str().unwrap()])
+            .env("PATH", &tools)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}\n{}", helm.name(), show(&o));
+        let said = format!("{}{}", text(&o.stdout), text(&o.stderr));
+        let built = plugin.join("target/release/mm2gen");
+        assert!(said.contains("building it with cargo"), "{said}");
+        assert!(
+            said.contains(&format!("built {}", built.display())),
+            "{said}"
+        );
+        let args = std::fs::read_to_string(&log).unwrap();
+        let manifest = plugin.join("Cargo.toml");
+        let target = plugin.join("target");
+        assert_eq!(
+            args.lines().collect::<Vec<_>>(),
+            [
+                "build",
+                "--release",
+                "--locked",
+                "--manifest-path",
+                manifest.to_str().unwrap(),
+                "--target-dir",
+                target.to_str().unwrap(),
+            ],
+            "{}",
+            helm.name()
+        );
+        // `helm mm2` runs the built binary (no mm2gen on PATH).
+        let o = helm
+            .cmd()
+            .args(["mm2", "--version"])
+            .env("PATH", &tools)
+            .output()
+            .unwrap();
+        assert_eq!(
+            text(&o.stdout),
+            text(&mm2gen(&["--version"]).stdout),
+            "{}",
+            show(&o)
+        );
+    }
+}
+
+#[test]
 fn plugin_install_fails_loudly_without_mm2gen_and_cargo() {
     // PATH holds only what the hook itself needs: no mm2gen, no cargo, and no ~/.cargo either.
     for helm in Helm::both() {
