@@ -80,6 +80,18 @@ pub fn load_descriptor(path: &Path) -> Result<Descriptor> {
     descriptor::load(&path.display().to_string(), &text, base)
 }
 
+/// Points errors about a referenced file that carry no location of their own at the reference.
+fn blame(e: Error, reference: &descriptor::Located<String>) -> Error {
+    let located = e.diagnostics.into_iter().map(|d| {
+        if d.location.is_none() {
+            reference.diag(d)
+        } else {
+            d
+        }
+    });
+    Error::from(located.collect::<Vec<_>>())
+}
+
 /// Follows a `MirrorMaker2Migration` wrapper's file references: `descriptorFile` (the
 /// descriptor itself), `kafkaClusterFiles` and `bootstrapServers` (added to the inputs; flags
 /// given on the command line win).
@@ -93,20 +105,7 @@ pub fn resolve_references(
     };
     for file in &krm.kafka_cluster_files {
         let path = descriptor.base_dir.join(&file.value);
-        let found = resolve::load_kafka_clusters(&path).map_err(|e| {
-            Error::from(
-                e.diagnostics
-                    .into_iter()
-                    .map(|d| {
-                        if d.location.is_none() {
-                            file.diag(d)
-                        } else {
-                            d
-                        }
-                    })
-                    .collect::<Vec<_>>(),
-            )
-        })?;
+        let found = resolve::load_kafka_clusters(&path).map_err(|e| blame(e, file))?;
         inputs.kafka_clusters.extend(found);
     }
     let from_wrapper: Vec<(String, String)> = krm
@@ -119,20 +118,7 @@ pub fn resolve_references(
         return Ok((descriptor.clone(), inputs));
     };
     let path = descriptor.base_dir.join(&file.value);
-    let mut inner = load_descriptor(&path).map_err(|e| {
-        Error::from(
-            e.diagnostics
-                .into_iter()
-                .map(|d| {
-                    if d.location.is_none() {
-                        file.diag(d)
-                    } else {
-                        d
-                    }
-                })
-                .collect::<Vec<_>>(),
-        )
-    })?;
+    let mut inner = load_descriptor(&path).map_err(|e| blame(e, file))?;
     let mut metadata = inner.krm.take().unwrap_or_default();
     metadata.name = metadata.name.or_else(|| krm.name.clone());
     metadata.namespace = metadata.namespace.or_else(|| krm.namespace.clone());

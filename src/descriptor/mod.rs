@@ -365,38 +365,40 @@ impl Reader {
     }
 
     fn integer(&mut self, node: &Node, path: &str) -> Option<Located<i64>> {
-        if node.is_null() {
-            return None;
-        }
-        match node.as_i64() {
-            Some(v) => Some(Located {
-                value: v,
-                location: self.loc(node),
-                path: path.to_string(),
-            }),
-            None => {
-                let what = node.kind_name();
-                self.error(
-                    node,
-                    path,
-                    format!(
-                        "`{}` must be a whole number, found {what}",
-                        display_path(path)
-                    ),
-                    "write a number without quotes, e.g. `1`",
-                );
-                None
-            }
-        }
+        self.typed_scalar(
+            node,
+            path,
+            Node::as_i64,
+            "a whole number",
+            "write a number without quotes, e.g. `1`",
+        )
     }
 
     fn boolean(&mut self, node: &Node, path: &str) -> Option<Located<bool>> {
+        self.typed_scalar(
+            node,
+            path,
+            Node::as_bool,
+            "true or false",
+            "write `true` or `false` without quotes",
+        )
+    }
+
+    /// A plain scalar read as `T`; null counts as absent.
+    fn typed_scalar<T>(
+        &mut self,
+        node: &Node,
+        path: &str,
+        read: fn(&Node) -> Option<T>,
+        expected: &str,
+        help: &str,
+    ) -> Option<Located<T>> {
         if node.is_null() {
             return None;
         }
-        match node.as_bool() {
-            Some(v) => Some(Located {
-                value: v,
+        match read(node) {
+            Some(value) => Some(Located {
+                value,
                 location: self.loc(node),
                 path: path.to_string(),
             }),
@@ -405,11 +407,8 @@ impl Reader {
                 self.error(
                     node,
                     path,
-                    format!(
-                        "`{}` must be true or false, found {what}",
-                        display_path(path)
-                    ),
-                    "write `true` or `false` without quotes",
+                    format!("`{}` must be {expected}, found {what}", display_path(path)),
+                    help,
                 );
                 None
             }
