@@ -430,7 +430,10 @@ fn build_instance(
             .map(|a| a.alias.as_str())
             .collect();
     }
-    let mut args = vec![format!("{CONFIG_DIR}/{PROPERTIES_FILE}"), "--clusters".to_string()];
+    let mut args = vec![
+        format!("{CONFIG_DIR}/{PROPERTIES_FILE}"),
+        "--clusters".to_string(),
+    ];
     args.extend(targets.iter().map(|t| t.to_string()));
     let mut object_annotations = BTreeMap::new();
     if scope.local.is_some() {
