@@ -649,8 +649,17 @@ class Pod:
         lines = ["set -e"]
         if self.read_only_root:
             lines.append(f"mount --bind {q(str(self.staging))} {q(str(self.staging))}")
-        for m in self.mounts:
-            lines.append(f"mount --bind {q(str(m.source))} {q(m.target)}")
+        # Every source is first bound under the staging dir (outside all mount paths): a volume
+        # mounted at /tmp would otherwise hide sources under /tmp (e.g. MM2GEN_TOOLS_DIR=/tmp/...).
+        holds = []
+        for i, m in enumerate(self.mounts):
+            hold = self.staging / f"mount-source-{i}"
+            make = f"touch {q(str(hold))}" if m.is_file else f"mkdir -p {q(str(hold))}"
+            lines.append(make)
+            lines.append(f"mount --bind {q(str(m.source))} {q(str(hold))}")
+            holds.append(hold)
+        for m, hold in zip(self.mounts, holds):
+            lines.append(f"mount --bind {q(str(hold))} {q(m.target)}")
             if m.read_only:
                 lines.append(f"mount -o remount,bind,ro {q(m.target)}")
         if self.read_only_root:
