@@ -17,6 +17,7 @@ pub mod check;
 pub mod descriptor;
 pub mod diagnostics;
 pub mod hash;
+pub mod lint;
 pub mod model;
 pub mod output;
 pub mod properties;
@@ -132,7 +133,9 @@ pub fn render(descriptor: &Descriptor, inputs: &Inputs) -> Result<Rendered> {
     let (descriptor, inputs) = (&descriptor, &inputs);
     let mut warnings = Vec::new();
     let mut instances = Vec::new();
-    for model in model::build_all(descriptor, inputs)? {
+    let (props, models) = model::build_all_with_properties(descriptor, inputs)?;
+    warnings.extend(lint::warnings(&props, &models, inputs));
+    for model in models {
         let objects = render::render(&model)?;
         let mut manifests = Vec::with_capacity(objects.len());
         for object in objects {
@@ -153,7 +156,7 @@ pub fn render(descriptor: &Descriptor, inputs: &Inputs) -> Result<Rendered> {
                 comments,
             });
         }
-        warnings.extend(model.warnings);
+        warnings.splice(0..0, model.warnings);
         instances.push(RenderedInstance {
             context: model.context,
             manifests: Manifests { objects: manifests },

@@ -52,6 +52,9 @@ enum Command {
         #[command(subcommand)]
         action: PluginAction,
     },
+    /// Check a descriptor for migration mistakes (unknown or mistyped MirrorMaker2 keys,
+    /// replication factors, ACL sync, loops, ...) without rendering
+    Lint(LintArgs),
     /// Print the JSON Schema of the descriptor (bare or wrapped in a MirrorMaker2Migration)
     Schema,
     /// Argo CD Config Management Plugin: render from ARGOCD_ENV_* parameters in the current directory
@@ -72,6 +75,27 @@ enum PluginAction {
         #[arg(long = "config-home", value_name = "DIR")]
         config_home: Option<PathBuf>,
     },
+}
+
+#[derive(Args)]
+struct LintArgs {
+    /// Descriptor file; `-` reads stdin
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    file: PathBuf,
+    #[command(flatten)]
+    inputs: InputArgs,
+    /// Treat warnings as errors (exit 1 when there is any finding)
+    #[arg(long)]
+    strict: bool,
+    /// Output format of the findings
+    #[arg(short = 'o', long, value_enum, default_value_t = LintFormat::Text)]
+    output: LintFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LintFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args)]
@@ -214,6 +238,7 @@ fn main() -> ExitCode {
         Command::KustomizeExec { config } => kustomize_exec(&config),
         Command::KustomizePlugin { action } => kustomize_plugin(action),
         Command::ArgocdGenerate => argocd_generate(),
+        Command::Lint(args) => lint(args),
         Command::Schema => {
             write_stdout(mm2gen::schema::DESCRIPTOR_SCHEMA);
             Ok(ExitCode::SUCCESS)
@@ -312,6 +337,31 @@ fn kustomize_plugin(action: PluginAction) -> Result<ExitCode, Error> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn lint(args: LintArgs) -> Result<ExitCode, Error> {
+    let descriptor = mm2gen::load_descriptor(&args.file)?;
+    let inputs = args.inputs.into_inputs()?;
+    let findings = mm2gen::lint::lint(&descriptor, &inputs);
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == mm2gen::diagnostics::Severity::Error)
+        .count();
+    let warnings = findings.len() - errors;
+    match args.output {
+        LintFormat::Json => write_stdout(&mm2gen::lint::to_json(&findings)),
+        LintFormat::Text => {
+            let mut text: String = findings.iter().map(|f| format!("{f}\n\n")).collect();
+            text.push_str(&format!("{errors} errors, {warnings} warnings\n"));
+            write_stdout(&text);
+        }
+    }
+    let failed = errors > 0 || (args.strict && warnings > 0);
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn argocd_generate() -> Result<ExitCode, Error> {

@@ -537,6 +537,7 @@ items:
     mirrorMaker2Properties: |
       source-cluster->target-cluster.enabled=true
       source-cluster->target-cluster.topics=orders.*
+      source-cluster->target-cluster.offset-syncs.topic.location=target
 "#;
 
 fn krm(input: &str, argv0: Option<&Path>) -> Output {

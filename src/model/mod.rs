@@ -272,6 +272,14 @@ pub fn build(d: &Descriptor, inputs: &Inputs) -> Result<Model> {
 /// clusters some flow writes to gets an instance that runs those flows: MirrorMaker2 consumes
 /// remotely and produces locally. A descriptor with one Kubernetes cluster gives one instance.
 pub fn build_all(d: &Descriptor, inputs: &Inputs) -> Result<Vec<Model>> {
+    build_all_with_properties(d, inputs).map(|(_, models)| models)
+}
+
+/// [`build_all`], also returning the parsed user properties (for the lint checks).
+pub fn build_all_with_properties(
+    d: &Descriptor,
+    inputs: &Inputs,
+) -> Result<(UserProperties, Vec<Model>)> {
     let mut diags = Collector::default();
     let props = user_properties(d, &mut diags);
     diags.check()?;
@@ -343,7 +351,7 @@ pub fn build_all(d: &Descriptor, inputs: &Inputs) -> Result<Vec<Model>> {
         }
     }
     models[0].warnings.splice(0..0, common_warnings);
-    Ok(models)
+    Ok((props, models))
 }
 
 fn build_instance(
@@ -616,6 +624,14 @@ fn build_instance(
         pod_disruption_budget: multi_node,
         warnings,
     })
+}
+
+/// The descriptor's `mirrorMaker2Properties`, parsed (for checks that read the user's keys).
+pub fn parse_user_properties(d: &Descriptor) -> Result<UserProperties> {
+    let mut diags = Collector::default();
+    let props = user_properties(d, &mut diags);
+    diags.check()?;
+    Ok(props)
 }
 
 fn user_properties(d: &Descriptor, diags: &mut Collector) -> UserProperties {

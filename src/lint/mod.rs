@@ -1,0 +1,356 @@
+//! Migration mistakes mm2gen can see before anything runs: misspelled or mistyped MirrorMaker2
+//! keys (checked against the key table of the pinned Kafka, generated from Kafka's own
+//! ConfigDefs by scripts/gen-mm2-keys), the guide's empty-separator trick, replication factors
+//! the target cannot honour, ACLs MirrorMaker2 will not copy, flows that loop or do nothing.
+//!
+//! Findings are diagnostics (what, where, why, how to fix). `mm2gen lint` prints them;
+//! `mm2gen render` prints the warnings on stderr without changing its output.
+
+mod keys;
+
+use std::collections::BTreeSet;
+
+use crate::descriptor::Descriptor;
+use crate::diagnostics::{did_you_mean, Diagnostic, Severity};
+use crate::model::policy::{NamingPolicy, PolicyKind};
+use crate::model::{Flow, Model, UserProperties};
+use crate::{resolve, Inputs};
+
+pub use keys::KeyTable;
+
+/// Every finding for a descriptor: the errors render would report, then the warnings.
+pub fn lint(d: &Descriptor, inputs: &Inputs) -> Vec<Diagnostic> {
+    let (d, inputs) = match crate::resolve_references(d, inputs) {
+        Ok(r) => r,
+        Err(e) => return e.diagnostics,
+    };
+    match crate::model::build_all_with_properties(&d, &inputs) {
+        Ok((props, models)) => {
+            let mut out: Vec<Diagnostic> = models.iter().flat_map(|m| m.warnings.clone()).collect();
+            out.extend(warnings(&props, &models, &inputs));
+            out
+        }
+        Err(e) => {
+            let mut out = e.diagnostics;
+            // Key spelling and types can still be checked with the aliases the descriptor names.
+            if let Ok(props) = crate::model::parse_user_properties(&d) {
+                out.extend(key_findings(&props, &declared_aliases(&d)));
+            }
+            out
+        }
+    }
+}
+
+/// The warnings of a descriptor that renders (what `render` shows on stderr).
+pub fn warnings(props: &UserProperties, models: &[Model], inputs: &Inputs) -> Vec<Diagnostic> {
+    let aliases: Vec<String> = models
+        .first()
+        .map(|m| m.clusters.iter().map(|c| c.alias.clone()).collect())
+        .unwrap_or_default();
+    let flows: Vec<Flow> = models
+        .iter()
+        .flat_map(|m| m.flows.clone())
+        .collect::<Vec<_>>();
+    let mut out = key_findings(props, &aliases);
+    out.extend(separator_trick(props));
+    out.extend(flow_findings(props, &aliases, &flows));
+    out.extend(replication_factors(props, models, inputs));
+    out.extend(acl_sync(props));
+    out.extend(refresh_intervals(props));
+    out
+}
+
+fn declared_aliases(d: &Descriptor) -> Vec<String> {
+    let sdm = d.kafka_clusters.iter().filter_map(|c| c.alias.as_ref());
+    let non_sdm = d.non_sdm_clusters.iter().filter_map(|c| c.alias.as_ref());
+    sdm.chain(non_sdm).map(|a| a.value.clone()).collect()
+}
+
+/// Unknown keys (with a suggestion) and values of the wrong type, at every scope MirrorMaker2
+/// reads: top level, `<alias>.`, `<alias>.{consumer,producer,admin}.`, `<source>-><target>.`.
+fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
+    let table = KeyTable::pinned();
+    let known_aliases: std::collections::HashSet<&str> =
+        aliases.iter().map(String::as_str).collect();
+    let mut out = Vec::new();
+    for e in &props.entries {
+        let (scope, rest, offset) = if let Some((source, after)) = e.key.split_once("->") {
+            match crate::model::alias_prefix(after, &known_aliases) {
+                Some(target) => (
+                    keys::Scope::Flow,
+                    &after[target.len() + 1..],
+                    source.len() + 2 + target.len() + 1,
+                ),
+                None => continue, // an unknown alias: render reports it
+            }
+        } else if let Some(alias) = crate::model::alias_prefix(&e.key, &known_aliases) {
+            (
+                keys::Scope::Cluster,
+                &e.key[alias.len() + 1..],
+                alias.len() + 1,
+            )
+        } else {
+            (keys::Scope::TopLevel, e.key.as_str(), 0)
+        };
+        match table.lookup(scope, rest) {
+            keys::Lookup::Known(kind) => {
+                if let Some(problem) = keys::type_problem(kind, e.value.trim()) {
+                    out.push(
+                        props
+                            .diag_at_value(
+                                e,
+                                Diagnostic::warning(format!(
+                                    "`{}` is {problem}: MirrorMaker2 will refuse to start",
+                                    e.key
+                                )),
+                            )
+                            .help(match kind {
+                                "BOOLEAN" => "write `true` or `false`".to_string(),
+                                "DOUBLE" => "write a number, e.g. `0.5`".to_string(),
+                                _ => "write a whole number, e.g. `3`".to_string(),
+                            }),
+                    );
+                }
+            }
+            keys::Lookup::Dynamic => {}
+            keys::Lookup::Unknown => {
+                // A misspelled alias makes a cluster key look like an unknown top-level key.
+                let alias_typo = (scope == keys::Scope::TopLevel)
+                    .then(|| e.key.split_once('.'))
+                    .flatten()
+                    .and_then(|(first, tail)| {
+                        did_you_mean(first, aliases.iter().map(String::as_str))
+                            .map(|alias| format!("did you mean `{alias}.{tail}`? (`{first}` is not a declared alias)"))
+                    });
+                let help = alias_typo.or_else(|| {
+                    table
+                        .suggest(scope, rest)
+                        .map(|s| format!("did you mean `{}{s}`?", &e.key[..offset]))
+                });
+                out.push(
+                    props
+                        .diag_at_key_part(e, offset, rest.len(), Diagnostic::warning(format!(
+                            "unknown MirrorMaker2 key `{}` (Kafka {}): MirrorMaker2 ignores it",
+                            e.key,
+                            table.kafka_version
+                        )))
+                        .label("not a key of this scope")
+                        .help(help.unwrap_or_else(|| "check the spelling against the MirrorMaker2, Connect worker and client configs of this Kafka version".to_string())),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// The guide's `replication.policy.separator=` / `source.cluster.alias=` / `target.cluster.alias=`.
+fn separator_trick(props: &UserProperties) -> Vec<Diagnostic> {
+    let empty = |k: &str| props.get(k).is_some_and(|e| e.value.is_empty());
+    let default_policy = props.get("replication.policy.class").is_none_or(|e| {
+        e.value.trim().is_empty() || e.value.trim() == crate::model::policy::DEFAULT_POLICY
+    });
+    let Some(sep) = props
+        .get("replication.policy.separator")
+        .filter(|_| empty("replication.policy.separator") && default_policy)
+    else {
+        return Vec::new();
+    };
+    vec![props
+        .diag_at_key(sep, Diagnostic::warning(
+            "the empty separator and aliases keep topic names, but only by accident: with DefaultReplicationPolicy every topic now looks remote (an empty separator splits a name between every character, so `orders` seems to come from cluster `o`), MirrorMaker2's internal topics lose their cluster names (`checkpointsinternal`, `mm2-offset-syncsinternal`, shared by every flow), and cycle detection stops working",
+        ))
+        .label("empty replication.policy.separator")
+        .help(format!(
+            "use `replication.policy.class={}` (Kafka 3.0+) and remove the empty `replication.policy.separator`, `source.cluster.alias` and `target.cluster.alias` lines: it keeps topic names on purpose",
+            crate::model::policy::IDENTITY_POLICY
+        ))]
+}
+
+fn flow_findings(props: &UserProperties, aliases: &[String], flows: &[Flow]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let known: std::collections::HashSet<&str> = aliases.iter().map(String::as_str).collect();
+    let mut reported = BTreeSet::new();
+    for e in &props.entries {
+        let Some((source, after)) = e.key.split_once("->") else {
+            continue;
+        };
+        let Some(target) = crate::model::alias_prefix(after, &known) else {
+            continue;
+        };
+        let enabled = flows
+            .iter()
+            .any(|f| f.source == source && f.target == target);
+        if !enabled
+            && reported.insert((source.to_string(), target.to_string()))
+            && !e.key.ends_with(".enabled")
+        {
+            out.push(
+                props
+                    .diag_at_key(e, Diagnostic::warning(format!("flow {source}->{target} is configured but not enabled, so these settings do nothing")))
+                    .help(format!("add `{source}->{target}.enabled=true`, or remove the flow's settings")),
+            );
+        }
+    }
+    for f in flows {
+        let policy = NamingPolicy::for_flow(props, &f.source, &f.target);
+        let keeps_names = matches!(policy.kind, PolicyKind::Identity)
+            || policy.remote_prefix().is_some_and(|p| p.is_empty());
+        if keeps_names
+            && flows
+                .iter()
+                .any(|g| g.source == f.target && g.target == f.source)
+            && f.source < f.target
+        {
+            let key = format!("{}->{}.enabled", f.source, f.target);
+            let d = Diagnostic::warning(format!(
+                "flows {0}->{1} and {1}->{0} are both enabled with a replication policy that keeps topic names: every record loops between the clusters",
+                f.source, f.target
+            ))
+            .help("enable one direction for a migration, or use DefaultReplicationPolicy (with a separator) so remote topics get a prefix and cycles are detected");
+            out.push(match props.get(&key) {
+                Some(e) => props.diag_at_key(e, d),
+                None => d,
+            });
+        }
+        let location_key = "offset-syncs.topic.location";
+        let location = props
+            .get(&format!("{}->{}.{location_key}", f.source, f.target))
+            .or_else(|| props.get(location_key));
+        if location.is_none_or(|e| !e.value.trim().eq_ignore_ascii_case("target")) {
+            let d = Diagnostic::warning(format!(
+                "flow {}->{} keeps its offset-syncs topic on the source: MirrorMaker2 then needs CREATE and WRITE on the source cluster",
+                f.source, f.target
+            ))
+            .help(format!("set `{}->{}.{location_key}=target` so MirrorMaker2 only reads from the source", f.source, f.target));
+            out.push(match location {
+                Some(e) => props.diag_at_value(e, d),
+                None => d,
+            });
+        }
+    }
+    out
+}
+
+const REPLICATION_FACTOR_KEYS: &[&str] = &[
+    "replication.factor",
+    "checkpoints.topic.replication.factor",
+    "heartbeats.topic.replication.factor",
+    "offset-syncs.topic.replication.factor",
+    "offset.storage.replication.factor",
+    "status.storage.replication.factor",
+    "config.storage.replication.factor",
+];
+
+/// Replication factors against the target's broker count, when its KafkaCluster is known.
+fn replication_factors(
+    props: &UserProperties,
+    models: &[Model],
+    inputs: &Inputs,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let brokers = models
+        .iter()
+        .filter_map(|m| m.kafka_user.as_ref())
+        .filter_map(|u| {
+            resolve::find_kafka_cluster(
+                &inputs.kafka_clusters,
+                &u.cluster_namespace,
+                &u.cluster_name,
+                None,
+            )
+        })
+        .filter_map(resolve::KafkaClusterResource::broker_count)
+        .min();
+    let Some(brokers) = brokers else { return out };
+    for e in &props.entries {
+        let Some(key) = REPLICATION_FACTOR_KEYS
+            .iter()
+            .find(|k| e.key == **k || e.key.ends_with(&format!(".{k}")))
+        else {
+            continue;
+        };
+        let Ok(factor) = e.value.trim().parse::<i64>() else {
+            continue;
+        };
+        if factor > brokers as i64 {
+            out.push(
+                props
+                    .diag_at_value(e, Diagnostic::warning(format!("`{}` is {factor}, but the target KafkaCluster has {brokers} brokers: creating those topics will fail", e.key)))
+                    .help(format!("set {key} to at most {brokers}")),
+            );
+        } else if factor == 1 && brokers >= 3 {
+            out.push(
+                props
+                    .diag_at_value(e, Diagnostic::warning(format!("`{}` is 1 on a target with {brokers} brokers: one broker failure loses data", e.key)))
+                    .help(format!("use 3 (or at least 2) for {key} in production")),
+            );
+        }
+    }
+    out
+}
+
+fn acl_sync(props: &UserProperties) -> Vec<Diagnostic> {
+    let Some(e) = props
+        .get("sync.topic.acls.enabled")
+        .filter(|e| e.value.trim().eq_ignore_ascii_case("true"))
+    else {
+        return Vec::new();
+    };
+    vec![props
+        .diag_at_key(e, Diagnostic::warning(
+            "ACL sync copies only TOPIC ACLs with a LITERAL pattern that do not ALLOW WRITE: producers' WRITE grants, PREFIXED patterns and consumer GROUP ACLs are not migrated",
+        ))
+        .help("create those ACLs on the target yourself (Streaming Data Manager's ACL resources or KafkaUser topicGrants) before switching clients")]
+}
+
+fn refresh_intervals(props: &UserProperties) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for key in [
+        "refresh.topics.interval.seconds",
+        "refresh.groups.interval.seconds",
+    ] {
+        let Some(e) = props.get(key) else { continue };
+        let Ok(seconds) = e.value.trim().parse::<i64>() else {
+            continue;
+        };
+        let problem = if seconds > 0 && seconds < 10 {
+            Some("polls the source's metadata very often")
+        } else if seconds > 3600 {
+            Some("notices new topics or groups only after more than an hour")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            out.push(
+                props
+                    .diag_at_value(
+                        e,
+                        Diagnostic::warning(format!("`{key}={seconds}`: MirrorMaker2 {problem}")),
+                    )
+                    .help("values between 30 and 600 seconds suit a migration"),
+            );
+        }
+    }
+    out
+}
+
+/// Findings as JSON for CI and the KRM function's results.
+pub fn to_json(findings: &[Diagnostic]) -> String {
+    let items: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "message": d.message,
+                "file": d.location.as_ref().map(|l| l.file.name.clone()),
+                "line": d.location.as_ref().map(|l| l.line),
+                "column": d.location.as_ref().map(|l| l.col + 1),
+                "path": d.yaml_path,
+                "help": d.help,
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&items).expect("JSON values serialize");
+    s.push('\n');
+    s
+}
