@@ -55,6 +55,17 @@ enum Command {
     /// Check a descriptor for migration mistakes (unknown or mistyped MirrorMaker2 keys,
     /// replication factors, ACL sync, loops, ...) without rendering
     Lint(LintArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory
+    Man {
+        /// Write mm2gen.1 and mm2gen-<command>.1 here, e.g. /usr/local/share/man/man1
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Print the JSON Schema of the descriptor (bare or wrapped in a MirrorMaker2Migration)
     Schema,
     /// Argo CD Config Management Plugin: render from ARGOCD_ENV_* parameters in the current directory
@@ -239,6 +250,12 @@ fn main() -> ExitCode {
         Command::KustomizePlugin { action } => kustomize_plugin(action),
         Command::ArgocdGenerate => argocd_generate(),
         Command::Lint(args) => lint(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "mm2gen", &mut std::io::stdout());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { dir } => man(dir.as_deref()),
         Command::Schema => {
             write_stdout(mm2gen::schema::DESCRIPTOR_SCHEMA);
             Ok(ExitCode::SUCCESS)
@@ -335,6 +352,39 @@ fn kustomize_plugin(action: PluginAction) -> Result<ExitCode, Error> {
             println!("{}", path.display());
             eprintln!("installed the Kustomize plugin for kind MirrorMaker2Migration; build with `kubectl kustomize --enable-alpha-plugins`");
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn man(dir: Option<&std::path::Path>) -> Result<ExitCode, Error> {
+    use clap::CommandFactory;
+    let fail = |e: std::io::Error| {
+        Error::from(
+            Diagnostic::error(format!("cannot write the man pages: {e}"))
+                .help("check that --dir is a writable directory"),
+        )
+    };
+    let cli = Cli::command();
+    let Some(dir) = dir else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(cli).render(&mut page).map_err(fail)?;
+        write_stdout(&String::from_utf8_lossy(&page));
+        return Ok(ExitCode::SUCCESS);
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    let mut pages = vec![("mm2gen".to_string(), cli.clone())];
+    for sub in cli.get_subcommands().filter(|s| !s.is_hide_set()) {
+        pages.push((
+            format!("mm2gen-{}", sub.get_name()),
+            sub.clone().name(format!("mm2gen-{}", sub.get_name())),
+        ));
+    }
+    for (name, command) in pages {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command)
+            .render(&mut page)
+            .map_err(fail)?;
+        std::fs::write(dir.join(format!("{name}.1")), page).map_err(fail)?;
     }
     Ok(ExitCode::SUCCESS)
 }
