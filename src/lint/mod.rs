@@ -66,6 +66,10 @@ fn declared_aliases(d: &Descriptor) -> Vec<String> {
     sdm.chain(non_sdm).map(|a| a.value.clone()).collect()
 }
 
+/// After this many unknown keys the rest are counted, not listed: each suggestion compares the
+/// key with every known one, and a wrong file should not take minutes to report.
+const MAX_UNKNOWN_KEY_FINDINGS: usize = 50;
+
 /// Unknown keys (with a suggestion) and values of the wrong type, at every scope MirrorMaker2
 /// reads: top level, `<alias>.`, `<alias>.{consumer,producer,admin}.`, `<source>-><target>.`.
 fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
@@ -73,6 +77,7 @@ fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
     let known_aliases: std::collections::HashSet<&str> =
         aliases.iter().map(String::as_str).collect();
     let mut out = Vec::new();
+    let mut unknown = 0;
     for e in &props.entries {
         let (scope, rest, offset) = if let Some((source, after)) = e.key.split_once("->") {
             match crate::model::alias_prefix(after, &known_aliases) {
@@ -113,7 +118,9 @@ fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
                 }
             }
             keys::Lookup::Dynamic => {}
+            keys::Lookup::Unknown if unknown >= MAX_UNKNOWN_KEY_FINDINGS => unknown += 1,
             keys::Lookup::Unknown => {
+                unknown += 1;
                 // A misspelled alias makes a cluster key look like an unknown top-level key.
                 let alias_typo = (scope == keys::Scope::TopLevel)
                     .then(|| e.key.split_once('.'))
@@ -139,6 +146,15 @@ fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
                 );
             }
         }
+    }
+    if unknown > MAX_UNKNOWN_KEY_FINDINGS {
+        out.push(
+            Diagnostic::warning(format!(
+                "{} more unknown MirrorMaker2 keys are not listed",
+                unknown - MAX_UNKNOWN_KEY_FINDINGS
+            ))
+            .help("fix the keys above first; is this the right properties block?"),
+        );
     }
     out
 }
