@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::{apps, autoscaling, core, policy};
+use k8s_openapi::api::{apps, autoscaling, core, networking, policy};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -145,6 +145,7 @@ pub fn check_object(object: &Value) -> Result<Value, Diagnostic> {
         ("autoscaling/v2", "HorizontalPodAutoscaler") => {
             roundtrip::<autoscaling::v2::HorizontalPodAutoscaler>(object)
         }
+        ("networking.k8s.io/v1", "NetworkPolicy") => roundtrip::<networking::v1::NetworkPolicy>(object),
         ("policy/v1", "PodDisruptionBudget") => {
             roundtrip::<policy::v1::PodDisruptionBudget>(object)
         }

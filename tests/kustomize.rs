@@ -241,7 +241,7 @@ fn cli_legacy_plugin_krm_function_and_argocd_plugin_give_the_same_objects() {
     );
     assert_eq!(
         kinds(&cli),
-        ["ServiceAccount", "ConfigMap", "Deployment", "KafkaUser"]
+        ["ServiceAccount", "ConfigMap", "Deployment", "KafkaUser", "NetworkPolicy"]
     );
 
     let via_kubectl = ok(
@@ -580,7 +580,7 @@ fn krm_function_expands_items_in_place_and_passes_the_others_through() {
         .collect();
     assert_eq!(
         generated,
-        ["ServiceAccount", "ConfigMap", "KafkaUser", "Deployment"]
+        ["ServiceAccount", "ConfigMap", "KafkaUser", "Deployment", "NetworkPolicy"]
     );
     let cm = &items[3];
     assert!(cm["data"]["mm2.properties"].as_str().unwrap().contains(

@@ -33,7 +33,7 @@ fn writes_one_file_per_object_and_a_kustomization_that_kubectl_builds() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(names.len(), 6, "{names:?}");
     assert!(
         names.contains(&"kustomization.yaml".to_string())
             && names.contains(&"deployment-mirrormaker2.yaml".to_string()),
