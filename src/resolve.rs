@@ -105,6 +105,17 @@ impl KafkaClusterResource {
             .collect()
     }
 
+    /// A broker setting from `spec.readOnlyConfig` (Koperator's cluster-wide broker config).
+    pub fn broker_config(&self, key: &str) -> Option<String> {
+        let text = self.node.get("spec")?.get_str("readOnlyConfig")?;
+        let entries = crate::properties::parse(text).ok()?;
+        entries
+            .into_iter()
+            .rev()
+            .find(|e| e.key == key)
+            .map(|e| e.value.trim().to_string())
+    }
+
     /// The number of brokers in `spec.brokers`, for replication-factor checks.
     pub fn broker_count(&self) -> Option<usize> {
         self.node

@@ -119,6 +119,28 @@ fn each_check_reports_what_where_and_how() {
 }
 
 #[test]
+fn replication_factor_below_the_targets_min_insync_replicas_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("kc.yaml");
+    let cr = std::fs::read_to_string(example("kafkacluster.yaml"))
+        .unwrap()
+        .replace(
+            "spec:\n",
+            "spec:\n  readOnlyConfig: |\n    min.insync.replicas=2\n",
+        );
+    std::fs::write(&kc, cr).unwrap();
+    let d = dir.path().join("d.yaml");
+    std::fs::write(&d, format!("{BASE}  replication.factor=1\n")).unwrap();
+    let o = run(&["lint", "-f", path_str(&d), "--kafka-cluster", path_str(&kc)]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("min.insync.replicas is 2: writes with acks=all")
+            && out.contains("d.yaml:10:22"),
+        "{out}"
+    );
+}
+
+#[test]
 fn loops_and_offset_syncs_on_the_source_are_reported() {
     let (_, out) = lint(
         &[

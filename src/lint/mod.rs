@@ -277,6 +277,37 @@ fn replication_factors(
         })
         .filter_map(resolve::KafkaClusterResource::broker_count)
         .min();
+    let min_isr = models
+        .iter()
+        .filter_map(|m| m.kafka_user.as_ref())
+        .filter_map(|u| {
+            resolve::find_kafka_cluster(
+                &inputs.kafka_clusters,
+                &u.cluster_namespace,
+                &u.cluster_name,
+                None,
+            )
+        })
+        .filter_map(|c| c.broker_config("min.insync.replicas")?.parse::<i64>().ok())
+        .max();
+    // MirrorMaker2 does not copy min.insync.replicas (DefaultConfigPropertyFilter excludes it):
+    // the topics it creates get the target brokers' value, which must fit their replication factor.
+    if let (Some(isr), Some(e)) = (min_isr, props.get("replication.factor")) {
+        if e.value
+            .trim()
+            .parse::<i64>()
+            .is_ok_and(|rf| rf > 0 && rf < isr)
+        {
+            out.push(
+                props
+                    .diag_at_value(e, Diagnostic::warning(format!(
+                        "`replication.factor` is {}, but the target brokers' min.insync.replicas is {isr}: writes with acks=all to the replicated topics will fail",
+                        e.value.trim()
+                    )))
+                    .help(format!("set replication.factor to at least {isr}")),
+            );
+        }
+    }
     let Some(brokers) = brokers else { return out };
     for e in &props.entries {
         let Some(key) = REPLICATION_FACTOR_KEYS
