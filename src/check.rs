@@ -145,7 +145,9 @@ pub fn check_object(object: &Value) -> Result<Value, Diagnostic> {
         ("autoscaling/v2", "HorizontalPodAutoscaler") => {
             roundtrip::<autoscaling::v2::HorizontalPodAutoscaler>(object)
         }
-        ("networking.k8s.io/v1", "NetworkPolicy") => roundtrip::<networking::v1::NetworkPolicy>(object),
+        ("networking.k8s.io/v1", "NetworkPolicy") => {
+            roundtrip::<networking::v1::NetworkPolicy>(object)
+        }
         ("policy/v1", "PodDisruptionBudget") => {
             roundtrip::<policy::v1::PodDisruptionBudget>(object)
         }

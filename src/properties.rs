@@ -36,17 +36,30 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, ParseError> {
     if let Some(index) = physical.iter().position(|l| l.contains('\r')) {
         return Err(ParseError {
             line: index + 1,
-            message: "a carriage return (\\r) inside a line: MirrorMaker2 would read it as a line break".to_string(),
+            message:
+                "a carriage return (\\r) inside a line: MirrorMaker2 would read it as a line break"
+                    .to_string(),
         });
     }
     // A continuation at the very end reads differently in java.util.Properties and in a file
     // that gains a final newline; refuse it rather than guess (found by fuzzing).
-    if let Some((index, last)) = physical.iter().enumerate().rev().find(|(_, l)| !l.trim().is_empty()) {
-        let trailing = last.trim_end_matches('\r').chars().rev().take_while(|c| *c == '\\').count();
+    if let Some((index, last)) = physical
+        .iter()
+        .enumerate()
+        .rev()
+        .find(|(_, l)| !l.trim().is_empty())
+    {
+        let trailing = last
+            .trim_end_matches('\r')
+            .chars()
+            .rev()
+            .take_while(|c| *c == '\\')
+            .count();
         if trailing % 2 == 1 && !is_comment(last) {
             return Err(ParseError {
                 line: index + 1,
-                message: "the last line ends with `\\`, which continues it into nothing".to_string(),
+                message: "the last line ends with `\\`, which continues it into nothing"
+                    .to_string(),
             });
         }
     }
@@ -210,7 +223,11 @@ mod tests {
     fn refuses_a_continuation_at_the_end() {
         // The fuzz crash (fuzz/artifacts/properties): composing added a newline that changed it.
         let err = parse("  \\i E#\\").unwrap_err();
-        assert!(err.message.contains("continues it into nothing"), "{}", err.message);
+        assert!(
+            err.message.contains("continues it into nothing"),
+            "{}",
+            err.message
+        );
         assert!(parse("a=1\\\n  2\n").is_ok());
         // The second fuzz crash: a CR hid a continuation line inside what looked like a comment.
         let err = parse("\u{c}#\r$A\\").unwrap_err();

@@ -38,7 +38,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("pdb.yaml.j2", include_str!("../templates/pdb.yaml.j2")),
     // MirrorMaker2 serves nothing: ingress only from its peers (KIP-710 REST) and to the Istio
     // sidecar's health and metrics ports; egress stays open for the clusters it connects to.
-    ("networkpolicy.yaml.j2", include_str!("../templates/networkpolicy.yaml.j2")),
+    (
+        "networkpolicy.yaml.j2",
+        include_str!("../templates/networkpolicy.yaml.j2"),
+    ),
 ];
 
 fn environment() -> Environment<'static> {

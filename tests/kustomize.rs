@@ -241,7 +241,13 @@ fn cli_legacy_plugin_krm_function_and_argocd_plugin_give_the_same_objects() {
     );
     assert_eq!(
         kinds(&cli),
-        ["ServiceAccount", "ConfigMap", "Deployment", "KafkaUser", "NetworkPolicy"]
+        [
+            "ServiceAccount",
+            "ConfigMap",
+            "Deployment",
+            "KafkaUser",
+            "NetworkPolicy"
+        ]
     );
 
     let via_kubectl = ok(
@@ -580,7 +586,13 @@ fn krm_function_expands_items_in_place_and_passes_the_others_through() {
         .collect();
     assert_eq!(
         generated,
-        ["ServiceAccount", "ConfigMap", "KafkaUser", "Deployment", "NetworkPolicy"]
+        [
+            "ServiceAccount",
+            "ConfigMap",
+            "KafkaUser",
+            "Deployment",
+            "NetworkPolicy"
+        ]
     );
     let cm = &items[3];
     assert!(cm["data"]["mm2.properties"].as_str().unwrap().contains(

@@ -72,6 +72,36 @@ fn each_check_reports_what_where_and_how() {
             "did you mean `source-cluster->target-cluster.emit.checkpoints.interval.seconds`?",
         ),
         (
+            "tasks.max=0",
+            "`tasks.max` is out of range [1,...]",
+            "d.yaml:10:13",
+            "write a value in [1,...]",
+        ),
+        (
+            "source-cluster->target-cluster.offset-syncs.topic.location=targt",
+            "is `targt`, not one of the accepted values",
+            "d.yaml:10:62",
+            "did you mean `target`?",
+        ),
+        (
+            "producer.acks=all",
+            "`producer.acks` is a producer setting, but MirrorMaker2 does not read it at the top level",
+            "d.yaml:10:3",
+            "`<alias>.producer.acks`",
+        ),
+        (
+            "source-cluster->target-cluster.offset.storage.replication.factor=2",
+            "is a Connect worker setting, but MirrorMaker2 does not read it under a flow",
+            "d.yaml:10:34",
+            "`<target alias>.offset.storage.replication.factor`",
+        ),
+        (
+            "source-cluster.replication.factor=2",
+            "is a connector setting, but MirrorMaker2 does not read it under a cluster alias",
+            "d.yaml:10:18",
+            "`<source>-><target>.replication.factor`",
+        ),
+        (
             "replication.policy.separator=",
             "the empty separator and aliases keep topic names, but only by accident",
             "d.yaml:10:3",

@@ -98,24 +98,38 @@ fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
             (keys::Scope::TopLevel, e.key.as_str(), 0)
         };
         match table.lookup(scope, rest) {
-            keys::Lookup::Known(kind) => {
-                if let Some(problem) = keys::type_problem(kind, e.value.trim()) {
+            keys::Lookup::Known(info) => {
+                if let Some(problem) = keys::value_problem(info, &e.value) {
                     out.push(
                         props
                             .diag_at_value(
                                 e,
                                 Diagnostic::warning(format!(
-                                    "`{}` is {problem}: MirrorMaker2 will refuse to start",
-                                    e.key
+                                    "`{}` is {}: MirrorMaker2 will refuse to start",
+                                    e.key, problem.problem
                                 )),
                             )
-                            .help(match kind {
-                                "BOOLEAN" => "write `true` or `false`".to_string(),
-                                "DOUBLE" => "write a number, e.g. `0.5`".to_string(),
-                                _ => "write a whole number, e.g. `3`".to_string(),
-                            }),
+                            .help(problem.help),
                     );
                 }
+            }
+            keys::Lookup::Misplaced(role) => {
+                out.push(
+                    props
+                        .diag_at_key_part(
+                            e,
+                            offset,
+                            rest.len(),
+                            Diagnostic::warning(format!(
+                                "`{rest}` is {}, but MirrorMaker2 does not read it {}: `{}` is ignored",
+                                role.describe(),
+                                scope.describe(),
+                                e.key
+                            )),
+                        )
+                        .label("not read here")
+                        .help(misplaced_help(role, rest)),
+                );
             }
             keys::Lookup::Dynamic => {}
             keys::Lookup::Unknown if unknown >= MAX_UNKNOWN_KEY_FINDINGS => unknown += 1,
@@ -157,6 +171,35 @@ fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
         );
     }
     out
+}
+
+/// Where a real key that was written in the wrong scope takes effect.
+fn misplaced_help(role: keys::Role, key: &str) -> String {
+    use keys::Role;
+    match role {
+        Role::Connector => format!(
+            "write it at the top level (every flow) or as `<source>-><target>.{key}` (one flow)"
+        ),
+        Role::MirrorMaker => format!("write `{key}` at the top level"),
+        Role::Worker => format!(
+            "write it as `<target alias>.{key}`: each flow's Connect worker takes its settings from its target cluster"
+        ),
+        Role::Producer | Role::Consumer | Role::Admin => {
+            let client = match role {
+                Role::Producer => "producer",
+                Role::Consumer => "consumer",
+                _ => "admin",
+            };
+            let bare = key
+                .strip_prefix(client)
+                .and_then(|k| k.strip_prefix('.'))
+                .unwrap_or(key);
+            format!(
+                "write it as `<alias>.{client}.{bare}` (one cluster) or `<source>-><target>.{client}.{bare}` (one flow)"
+            )
+        }
+        Role::Rest => "remove it: dedicated MirrorMaker2 runs no public Connect REST API (its KIP-710 internal API has no such setting)".to_string(),
+    }
 }
 
 /// The guide's `replication.policy.separator=` / `source.cluster.alias=` / `target.cluster.alias=`.
