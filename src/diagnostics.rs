@@ -64,6 +64,8 @@ impl Location {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// Information a finding rests on (e.g. which topics a flow replicates); never fails.
+    Note,
     Warning,
     Error,
 }
@@ -99,6 +101,13 @@ impl Diagnostic {
         }
     }
 
+    pub fn note(message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Note,
+            ..Diagnostic::error(message)
+        }
+    }
+
     pub fn at(mut self, location: Option<Location>) -> Self {
         self.location = location;
         self
@@ -119,10 +128,11 @@ impl Diagnostic {
         self
     }
 
-    fn severity_word(&self) -> &'static str {
+    pub fn severity_word(&self) -> &'static str {
         match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         }
     }
 
@@ -151,6 +161,7 @@ impl Diagnostic {
         let level = match self.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
+            Severity::Note => Level::NOTE,
         };
         let mut group = Group::with_title(level.primary_title(self.message.as_str()));
         let label = self.label.clone().unwrap_or_default();
@@ -247,7 +258,7 @@ impl Collector {
     pub fn push(&mut self, d: Diagnostic) {
         match d.severity {
             Severity::Error => self.errors.push(d),
-            Severity::Warning => self.warnings.push(d),
+            Severity::Warning | Severity::Note => self.warnings.push(d),
         }
     }
 

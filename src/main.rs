@@ -95,7 +95,11 @@ struct LintArgs {
     file: PathBuf,
     #[command(flatten)]
     inputs: InputArgs,
-    /// Treat warnings as errors (exit 1 when there is any finding)
+    /// `kafka-topics.sh --describe` output of a source cluster: predicts which topics each flow
+    /// replicates and checks `tasks.max` and the pod count against their partitions; repeatable
+    #[arg(long = "source-topics", value_name = "ALIAS=FILE", value_parser = parse_assignment)]
+    source_topics: Vec<(String, String)>,
+    /// Treat warnings as errors (exit 1 when there is any warning; notes never fail)
     #[arg(long)]
     strict: bool,
     /// Output format of the findings
@@ -392,17 +396,28 @@ fn man(dir: Option<&std::path::Path>) -> Result<ExitCode, Error> {
 fn lint(args: LintArgs) -> Result<ExitCode, Error> {
     let descriptor = mm2gen::load_descriptor(&args.file)?;
     let inputs = args.inputs.into_inputs()?;
-    let findings = mm2gen::lint::lint(&descriptor, &inputs);
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == mm2gen::diagnostics::Severity::Error)
-        .count();
-    let warnings = findings.len() - errors;
+    let mut listings = Vec::new();
+    for (alias, file) in &args.source_topics {
+        listings.push(mm2gen::lint::topics::load_listing(
+            alias,
+            std::path::Path::new(file),
+        )?);
+    }
+    let findings = mm2gen::lint::lint(&descriptor, &inputs, &listings);
+    let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
+    use mm2gen::diagnostics::Severity;
+    let (errors, warnings, notes) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Note),
+    );
     match args.output {
         LintFormat::Json => write_stdout(&mm2gen::lint::to_json(&findings)),
         LintFormat::Text => {
             let mut text: String = findings.iter().map(|f| format!("{f}\n\n")).collect();
-            text.push_str(&format!("{errors} errors, {warnings} warnings\n"));
+            text.push_str(&format!(
+                "{errors} errors, {warnings} warnings, {notes} notes\n"
+            ));
             write_stdout(&text);
         }
     }

@@ -257,3 +257,159 @@ fn render_shows_the_same_warnings_on_stderr_only() {
     );
     assert!(!stdout(&o).contains("warning"));
 }
+
+/// A source cluster's `kafka-topics.sh --describe` output (Kafka 4 layout, tab-separated), with
+/// a topic of each kind MirrorSourceConnector decides about.
+const SOURCE_TOPICS: &str = "\
+Topic: orders\tTopicId: mZ6t1ZJbQ3K6bqbsRk0F4A\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: cleanup.policy=delete
+\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: 
+\tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: 
+\tTopic: orders\tPartition: 2\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: 
+Topic: payments\tTopicId: 4pV0ytqdRCeVpmcmhx3xFw\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: 
+Topic: target-cluster.orders\tTopicId: 5a\tPartitionCount: 4\tReplicationFactor: 1\tConfigs: 
+Topic: other.heartbeats\tTopicId: 6b\tPartitionCount: 1\tReplicationFactor: 1\tConfigs: 
+Topic: __consumer_offsets\tTopicId: 7c\tPartitionCount: 50\tReplicationFactor: 1\tConfigs: 
+Topic: mm2-offsets.source-cluster.internal\tTopicId: 8d\tPartitionCount: 25\tReplicationFactor: 1\tConfigs: 
+Topic: audit.replica\tTopicId: 9e\tPartitionCount: 2\tReplicationFactor: 1\tConfigs: 
+";
+
+fn with_source_topics(extra: &[&str], listing: &str, alias: &str) -> (Option<i32>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let topics = dir.path().join("topics.txt");
+    std::fs::write(&topics, listing).unwrap();
+    let arg = format!("{alias}={}", topics.display());
+    lint(extra, &["--source-topics", &arg])
+}
+
+#[test]
+fn source_topics_predict_what_each_flow_replicates() {
+    // Kept: orders, payments, and other.heartbeats (heartbeats are replicated whatever the
+    // filter). Left out: a topic that came from the target (a cycle), Kafka's and MirrorMaker2's
+    // internal topics, and `.replica` (the default topics.exclude).
+    let (code, out) = with_source_topics(&["tasks.max=100"], SOURCE_TOPICS, "source-cluster");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains(
+            "note: flow source-cluster->target-cluster replicates 3 of the 7 topics listed in"
+        ) && out.contains("(6 partitions): orders, other.heartbeats, payments"),
+        "{out}"
+    );
+    assert!(
+        out.contains("`tasks.max` is 100, but flow source-cluster->target-cluster can run at most 6 source tasks")
+            && out.contains("d.yaml:10:13")
+            && out.contains("set `tasks.max` to about 6"),
+        "{out}"
+    );
+    // tasks.max within twice the partitions: no warning; the flow-level value wins.
+    let (_, out) = with_source_topics(
+        &[
+            "tasks.max=100",
+            "source-cluster->target-cluster.tasks.max=8",
+        ],
+        SOURCE_TOPICS,
+        "source-cluster",
+    );
+    assert!(!out.contains("can run at most"), "{out}");
+
+    // The filter decides: an exclude that removes everything leaves a flow with nothing to do.
+    let (_, out) = with_source_topics(
+        &["topics=orders, payments", "topics.exclude=.*"],
+        SOURCE_TOPICS,
+        "source-cluster",
+    );
+    assert!(
+        out.contains("replicates 1 of the 7 topics") && out.contains("): other.heartbeats"),
+        "{out}"
+    );
+    let (_, out) = with_source_topics(
+        &["topics=orders", "heartbeats.replication.enabled=false"],
+        SOURCE_TOPICS,
+        "source-cluster",
+    );
+    assert!(
+        out.contains("replicates 1 of the 7 topics") && out.contains("): orders"),
+        "{out}"
+    );
+    let (_, out) = with_source_topics(
+        &[
+            "topics=nothing-like-this",
+            "heartbeats.replication.enabled=false",
+        ],
+        SOURCE_TOPICS,
+        "source-cluster",
+    );
+    assert!(
+        out.contains(
+            "warning: flow source-cluster->target-cluster replicates none of the 7 topics"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn source_topics_count_pods_that_would_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("d.yaml");
+    std::fs::write(
+        &d,
+        BASE.replace(
+            "mirrorMaker2Properties: |-\n",
+            "mirrorMaker2Spec:\n  minReplicas: 2\n  maxReplicas: 8\nmirrorMaker2Properties: |-\n  tasks.max=4\n",
+        ),
+    )
+    .unwrap();
+    let topics = dir.path().join("topics.txt");
+    std::fs::write(&topics, SOURCE_TOPICS).unwrap();
+    let kc = example("kafkacluster.yaml");
+    let arg = format!("source-cluster={}", topics.display());
+    let o = run(&[
+        "lint",
+        "-f",
+        path_str(&d),
+        "--kafka-cluster",
+        path_str(&kc),
+        "--source-topics",
+        &arg,
+    ]);
+    let out = stdout(&o);
+    assert!(
+        out.contains("up to 8 MirrorMaker2 pods, but the flows of this instance have 4 source tasks in all: 4 pods would replicate nothing")
+            && out.contains("set `maxReplicas` to at most 4"),
+        "{out}"
+    );
+}
+
+#[test]
+fn source_topics_refuse_bad_listings_and_unknown_aliases() {
+    let (code, out) = with_source_topics(&[], SOURCE_TOPICS, "source-clustr");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("--source-topics names `source-clustr`, which is not a cluster alias")
+            && out.contains("did you mean `--source-topics source-cluster="),
+        "{out}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let topics = dir.path().join("topics.txt");
+    std::fs::write(&topics, "orders\npayments\n").unwrap();
+    let arg = format!("source-cluster={}", topics.display());
+    let o = run(&[
+        "lint",
+        "-f",
+        path_str(&example("descriptor.yaml")),
+        "--source-topics",
+        &arg,
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("lists no topic") && err.contains("kafka-topics.sh"),
+        "{err}"
+    );
+
+    // Java-only regex syntax: said plainly, not guessed.
+    let (code, out) =
+        with_source_topics(&["topics=(?!internal).*"], SOURCE_TOPICS, "source-cluster");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("cannot predict which topics flow source-cluster->target-cluster replicates: mm2gen cannot evaluate the `topics` pattern"), "{out}");
+}

@@ -195,7 +195,8 @@ fn result(d: &Diagnostic, origin: Option<&Value>, source: &SourceFile) -> Value 
         message.push_str(&format!("; help: {h}"));
     }
     let mut r = json!({
-        "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+        // The KRM function results API says `info` where mm2gen says `note`.
+        "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning", Severity::Note => "info" },
         "message": message,
     });
     if let Some(c) = origin {

@@ -7,19 +7,21 @@
 //! `mm2gen render` prints the warnings on stderr without changing its output.
 
 mod keys;
+pub mod topics;
 
 use std::collections::BTreeSet;
 
 use crate::descriptor::Descriptor;
-use crate::diagnostics::{did_you_mean, Diagnostic, Severity};
+use crate::diagnostics::{did_you_mean, Diagnostic};
 use crate::model::policy::{NamingPolicy, PolicyKind};
 use crate::model::{Flow, Model, UserProperties};
 use crate::{resolve, Inputs};
 
 pub use keys::KeyTable;
 
-/// Every finding for a descriptor: the errors render would report, then the warnings.
-pub fn lint(d: &Descriptor, inputs: &Inputs) -> Vec<Diagnostic> {
+/// Every finding for a descriptor: the errors render would report, then the warnings, then what
+/// the source clusters' topic listings (`--source-topics`) say about the flows.
+pub fn lint(d: &Descriptor, inputs: &Inputs, listings: &[topics::TopicListing]) -> Vec<Diagnostic> {
     let (d, inputs) = match crate::resolve_references(d, inputs) {
         Ok(r) => r,
         Err(e) => return e.diagnostics,
@@ -28,6 +30,12 @@ pub fn lint(d: &Descriptor, inputs: &Inputs) -> Vec<Diagnostic> {
         Ok((props, models)) => {
             let mut out: Vec<Diagnostic> = models.iter().flat_map(|m| m.warnings.clone()).collect();
             out.extend(warnings(&props, &models, &inputs));
+            let aliases: Vec<String> = models
+                .first()
+                .map(|m| m.clusters.iter().map(|c| c.alias.clone()).collect())
+                .unwrap_or_default();
+            out.extend(topics::unknown_aliases(listings, &aliases));
+            out.extend(topics::findings(&props, &models, listings));
             out
         }
         Err(e) => {
@@ -430,7 +438,7 @@ pub fn to_json(findings: &[Diagnostic]) -> String {
         .iter()
         .map(|d| {
             serde_json::json!({
-                "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                "severity": d.severity_word(),
                 "message": d.message,
                 "file": d.location.as_ref().map(|l| l.file.name.clone()),
                 "line": d.location.as_ref().map(|l| l.line),

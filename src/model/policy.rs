@@ -84,6 +84,101 @@ impl NamingPolicy {
         let s = &self.internal_separator;
         format!("mm2-offset-syncs{s}{cluster_alias}{s}internal")
     }
+
+    // What follows decides which source topics a flow replicates, as
+    // `MirrorSourceConnector.shouldReplicateTopic` does with the pinned Kafka's policies.
+    // `None` where the policy is a class mm2gen does not know.
+
+    /// The cluster a topic name says it comes from (`ReplicationPolicy.topicSource`).
+    pub fn topic_source(&self, topic: &str) -> Option<Option<String>> {
+        match &self.kind {
+            PolicyKind::Custom(_) => None,
+            PolicyKind::Identity if !self.looks_like_heartbeat(topic) => {
+                Some(Some(self.source_alias.clone()))
+            }
+            _ => {
+                let parts = java_split(topic, &self.separator);
+                Some((parts.len() >= 2).then(|| parts[0].to_string()))
+            }
+        }
+    }
+
+    /// The name one hop upstream (`ReplicationPolicy.upstreamTopic`).
+    pub fn upstream_topic(&self, topic: &str) -> Option<Option<String>> {
+        match &self.kind {
+            PolicyKind::Custom(_) => None,
+            PolicyKind::Identity if !self.looks_like_heartbeat(topic) => {
+                Some(Some(topic.to_string()))
+            }
+            _ => Some(self.topic_source(topic)?.map(|source| {
+                topic
+                    .get(source.len() + self.separator.len()..)
+                    .unwrap_or("")
+                    .to_string()
+            })),
+        }
+    }
+
+    fn looks_like_heartbeat(&self, topic: &str) -> bool {
+        topic.ends_with(HEARTBEATS_TOPIC)
+    }
+
+    /// `ReplicationPolicy.isHeartbeatsTopic`: the topic, followed upstream, is `heartbeats`.
+    pub fn is_heartbeats_topic(&self, topic: &str) -> Option<bool> {
+        let mut current = topic.to_string();
+        // Each hop strips at least one character, so this ends.
+        loop {
+            match self.upstream_topic(&current)? {
+                Some(up) if up != current => current = up,
+                _ => return Some(current == HEARTBEATS_TOPIC),
+            }
+        }
+    }
+
+    /// `ReplicationPolicy.isInternalTopic`: Kafka's own topics and MirrorMaker2's.
+    pub fn is_internal_topic(&self, topic: &str) -> Option<bool> {
+        if matches!(self.kind, PolicyKind::Custom(_)) {
+            return None;
+        }
+        let s = &self.internal_separator;
+        let mm2_internal = (topic.starts_with("mm2") && topic.ends_with(&format!("{s}internal")))
+            || topic.ends_with(&format!("{s}checkpoints{s}internal"));
+        Some(topic.starts_with("__") || topic.starts_with('.') || mm2_internal)
+    }
+
+    /// `MirrorSourceConnector.isCycle`: the topic came from `target` at some hop upstream.
+    pub fn is_cycle(&self, topic: &str, target: &str) -> Option<bool> {
+        let mut current = topic.to_string();
+        loop {
+            match self.topic_source(&current)? {
+                None => return Some(false),
+                Some(source) if source == target => return Some(true),
+                Some(_) => match self.upstream_topic(&current)? {
+                    Some(up) if up != current => current = up,
+                    _ => return Some(false),
+                },
+            }
+        }
+    }
+}
+
+/// `ReplicationPolicy.heartbeatsTopic()`.
+pub const HEARTBEATS_TOPIC: &str = "heartbeats";
+
+/// `String.split(Pattern.quote(separator))`: an empty separator splits between every
+/// character, and trailing empty parts are dropped.
+fn java_split<'a>(text: &'a str, separator: &str) -> Vec<&'a str> {
+    let mut parts: Vec<&str> = if separator.is_empty() {
+        text.char_indices()
+            .map(|(i, c)| &text[i..i + c.len_utf8()])
+            .collect()
+    } else {
+        text.split(separator).collect()
+    };
+    while parts.last().is_some_and(|p| p.is_empty()) {
+        parts.pop();
+    }
+    parts
 }
 
 #[cfg(test)]
@@ -113,6 +208,57 @@ mod tests {
             p.offset_syncs_topic(&p.target_alias),
             "mm2-offset-syncsinternal"
         );
+    }
+
+    #[test]
+    fn decides_internal_heartbeat_and_cycle_topics_like_kafka() {
+        let default = NamingPolicy::for_flow(&props(""), "src", "dst");
+        assert_eq!(default.topic_source("dst.orders"), Some(Some("dst".into())));
+        assert_eq!(default.topic_source("orders"), Some(None));
+        assert_eq!(default.is_cycle("dst.orders", "dst"), Some(true));
+        assert_eq!(default.is_cycle("other.dst.orders", "dst"), Some(true));
+        assert_eq!(default.is_cycle("other.orders", "dst"), Some(false));
+        assert_eq!(default.is_heartbeats_topic("a.b.heartbeats"), Some(true));
+        assert_eq!(default.is_heartbeats_topic("my-heartbeats"), Some(false));
+        assert_eq!(default.is_internal_topic("__consumer_offsets"), Some(true));
+        assert_eq!(default.is_internal_topic(".hidden"), Some(true));
+        assert_eq!(
+            default.is_internal_topic("mm2-offsets.src.internal"),
+            Some(true)
+        );
+        assert_eq!(
+            default.is_internal_topic("src.checkpoints.internal"),
+            Some(true)
+        );
+        assert_eq!(default.is_internal_topic("orders.internal"), Some(false));
+
+        // The guide's trick: an empty separator makes every name of two or more characters
+        // look remote, from the cluster named by its first character.
+        let text = "replication.policy.separator=\nsource.cluster.alias=\ntarget.cluster.alias=\n";
+        let trick = NamingPolicy::for_flow(&props(text), "src", "dst");
+        assert_eq!(trick.topic_source("orders"), Some(Some("o".into())));
+        assert_eq!(trick.upstream_topic("orders"), Some(Some("rders".into())));
+        assert_eq!(trick.is_cycle("orders", "dst"), Some(false));
+        assert_eq!(trick.is_cycle("orders", "d"), Some(true));
+        assert_eq!(trick.is_heartbeats_topic("heartbeats"), Some(false));
+        assert_eq!(
+            trick.is_internal_topic("mm2-offset-syncsinternal"),
+            Some(true)
+        );
+
+        let identity = NamingPolicy::for_flow(
+            &props(&format!("replication.policy.class={IDENTITY_POLICY}\n")),
+            "src",
+            "dst",
+        );
+        assert_eq!(identity.is_cycle("dst.orders", "dst"), Some(false));
+        assert_eq!(identity.is_heartbeats_topic("src.heartbeats"), Some(true));
+        let custom = NamingPolicy::for_flow(
+            &props("replication.policy.class=com.example.Policy\n"),
+            "src",
+            "dst",
+        );
+        assert_eq!(custom.is_cycle("orders", "dst"), None);
     }
 
     #[test]

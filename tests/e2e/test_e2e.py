@@ -16,6 +16,7 @@ MM2GEN_BIN=path/to/mm2gen.  Run: MM2GEN_BIN=target/release/mm2gen pytest tests/e
 from __future__ import annotations
 
 import base64
+import json
 import concurrent.futures
 import os
 import re
@@ -625,3 +626,42 @@ def test_mm2_log_has_no_errors(env):
     log = env.pod.stdout_file.read_text(errors="replace").splitlines()
     errors = [line for line in log if re.match(r"^\[[^]]+\] ERROR ", line)]
     assert not errors, "MM2 logged errors:\n" + "\n".join(errors[:20])
+
+
+def test_lint_predicts_the_topics_mm2_replicated(env):
+    """`mm2gen lint --source-topics`, fed the real `kafka-topics --describe` output of the source,
+    names exactly the topics this MirrorMaker2 replicated (filters, internal topics, the
+    variant's replication policy) and their partition count."""
+    describe = subprocess.run(
+        [kafka.JAVA, "-cp", kafka.classpath(), "org.apache.kafka.tools.TopicCommand",
+         "--bootstrap-server", env.source.bootstrap, "--describe"],
+        capture_output=True, text=True, timeout=env.remaining(60))
+    assert describe.returncode == 0, describe.stderr
+    listing = env.base / "source-topics.txt"
+    listing.write_text(describe.stdout)
+    cmd = [os.environ["MM2GEN_BIN"], "lint", "-o", "json", "-f", str(env.base / "descriptor.yaml"),
+           "--bootstrap-servers", f"{TARGET}={env.target.bootstrap}",
+           "--source-topics", f"{SOURCE}={listing}"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=env.remaining(60))
+    assert r.returncode == 0, f"{' '.join(cmd)}\n{r.stdout}\n{r.stderr}"
+    findings = json.loads(r.stdout)
+    notes = [f["message"] for f in findings if f["severity"] == "note"]
+    assert len(notes) == 1, findings
+    m = re.fullmatch(rf"flow {SOURCE}->{TARGET} replicates (\d+) of the (\d+) topics listed in "
+                     rf"\S+ \((\d+) partitions\): (.*)", notes[0])
+    assert m, notes[0]
+    predicted = set(m.group(4).split(", "))
+
+    # What MirrorMaker2 really did: source topics that now exist on the target too, but for
+    # __consumer_offsets, which every cluster has of its own.
+    source, target = set(env.report["sourceTopics"]), set(env.report["targetTopics"])
+    replicated = (source & target) - {"__consumer_offsets"}
+    assert predicted == replicated, f"lint predicted {predicted}, MirrorMaker2 replicated {replicated}"
+    assert int(m.group(1)) == len(replicated)
+    assert int(m.group(2)) == len(source)
+    partitions = sum(env.report["records"][t]["targetPartitions"] for t in replicated)
+    assert int(m.group(3)) == partitions
+
+    tasks_max = int(re.search(r"(?m)^tasks\.max=(\d+)$", env.mm2_properties).group(1))
+    too_many = [f for f in findings if "can run at most" in f["message"]]
+    assert bool(too_many) == (tasks_max > 2 * partitions), (tasks_max, partitions, too_many)

@@ -1,0 +1,423 @@
+//! Which source topics each enabled flow replicates, predicted from the source cluster's
+//! `kafka-topics.sh --describe` output (`mm2gen lint --source-topics ALIAS=FILE`) the way
+//! `MirrorSourceConnector.shouldReplicateTopic` of the pinned Kafka decides: the topic filter
+//! (`topics`, `topics.exclude`), heartbeats, internal topics and cycles. From that: flows that
+//! replicate nothing, `tasks.max` far above the partitions a flow can use (MirrorMaker2 gives every
+//! task at least one partition), and pods that would have no source task.
+
+use std::path::Path;
+
+use regex::Regex;
+
+use super::keys::KeyTable;
+use crate::diagnostics::{did_you_mean, Diagnostic, Location, Result, SourceFile};
+use crate::model::policy::NamingPolicy;
+use crate::model::{Flow, Model, UserProperties};
+
+/// The topics of one cluster, as `kafka-topics.sh --describe` printed them.
+#[derive(Debug, Clone)]
+pub struct TopicListing {
+    pub alias: String,
+    pub file: SourceFile,
+    pub topics: Vec<ListedTopic>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedTopic {
+    pub name: String,
+    pub partitions: u64,
+}
+
+/// How many replicated topics a note names before it only counts them.
+const NAMED_TOPICS: usize = 20;
+
+const HOW_TO_LIST: &str = "write the source's topics with `kafka-topics.sh --bootstrap-server <source> --describe [--command-config client.properties] > topics.txt` and pass `--source-topics <alias>=topics.txt`";
+
+pub fn load_listing(alias: &str, path: &Path) -> Result<TopicListing> {
+    let text = crate::resolve::read_input(path, "topic listing", "--source-topics")?;
+    parse_listing(alias, SourceFile::new(path.display().to_string(), text))
+}
+
+/// Reads the topic lines (`Topic: <name> ... PartitionCount: <n> ...`) and skips the per-partition
+/// lines under them, so the output of any Kafka release since 2.x is accepted.
+pub fn parse_listing(alias: &str, file: SourceFile) -> Result<TopicListing> {
+    let mut topics: Vec<ListedTopic> = Vec::new();
+    for (index, line) in file.text.lines().enumerate() {
+        if !line.starts_with("Topic:") {
+            continue; // partition lines (indented), blank lines, tool warnings
+        }
+        let field = |name: &str| {
+            line.split('\t').find_map(|f| {
+                f.trim()
+                    .strip_prefix(name)
+                    .and_then(|v| v.strip_prefix(':'))
+                    .map(str::trim)
+            })
+        };
+        let at = |col: usize, len: usize| Some(Location::new(&file, index + 1, col, len));
+        let name = field("Topic").filter(|n| !n.is_empty() && !n.contains(' '));
+        let Some(name) = name else {
+            return Err(Diagnostic::error("a topic line without a topic name")
+                .at(at(0, line.len()))
+                .help(HOW_TO_LIST)
+                .into());
+        };
+        let Some(count) = field("PartitionCount") else {
+            if field("Partition").is_some() {
+                // A partition line that lost its indentation: not a topic of its own.
+                continue;
+            }
+            return Err(Diagnostic::error(format!(
+                "topic `{name}` has no `PartitionCount:` field: this is not the output of `kafka-topics.sh --describe`"
+            ))
+            .at(at(0, line.len()))
+            .help(format!("{HOW_TO_LIST}; fields are separated by tabs")).into());
+        };
+        let partitions = count.parse::<u64>().map_err(|_| {
+            let col = line.find(count).unwrap_or(0);
+            Diagnostic::error(format!(
+                "topic `{name}`: `PartitionCount: {count}` is not a whole number"
+            ))
+            .at(at(col, count.len()))
+            .help(HOW_TO_LIST)
+        })?;
+        if !topics.iter().any(|t| t.name == name) {
+            topics.push(ListedTopic {
+                name: name.to_string(),
+                partitions,
+            });
+        }
+    }
+    if topics.is_empty() {
+        return Err(Diagnostic::error(format!(
+            "{} lists no topic: no line starts with `Topic:`",
+            file.name
+        ))
+        .help(HOW_TO_LIST)
+        .into());
+    }
+    Ok(TopicListing {
+        alias: alias.to_string(),
+        file,
+        topics,
+    })
+}
+
+/// Listings for aliases the descriptor does not have: an error each, with a suggestion.
+pub fn unknown_aliases(listings: &[TopicListing], aliases: &[String]) -> Vec<Diagnostic> {
+    listings
+        .iter()
+        .filter(|l| !aliases.contains(&l.alias))
+        .map(|l| {
+            let help = match did_you_mean(&l.alias, aliases.iter().map(String::as_str)) {
+                Some(a) => format!("did you mean `--source-topics {a}={}`?", l.file.name),
+                None => format!("the cluster aliases are: {}", aliases.join(", ")),
+            };
+            Diagnostic::error(format!(
+                "--source-topics names `{}`, which is not a cluster alias of the descriptor",
+                l.alias
+            ))
+            .help(help)
+        })
+        .collect()
+}
+
+/// What a flow would replicate, or why mm2gen cannot tell.
+enum Prediction<'a> {
+    Topics(Vec<&'a ListedTopic>),
+    Unknown(Diagnostic),
+}
+
+pub fn findings(
+    props: &UserProperties,
+    models: &[Model],
+    listings: &[TopicListing],
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if listings.is_empty() {
+        return out;
+    }
+    for model in models {
+        // Source tasks of this instance's flows; None once any flow cannot be predicted.
+        let mut source_tasks: Option<u64> = Some(0);
+        for flow in &model.flows {
+            let Some(listing) = listings.iter().find(|l| l.alias == flow.source) else {
+                source_tasks = None;
+                continue;
+            };
+            let topics = match predict(props, flow, listing) {
+                Prediction::Topics(t) => t,
+                Prediction::Unknown(d) => {
+                    out.push(d);
+                    source_tasks = None;
+                    continue;
+                }
+            };
+            let partitions: u64 = topics.iter().map(|t| t.partitions).sum();
+            out.push(replicated_note(props, flow, listing, &topics, partitions));
+            if topics.is_empty() {
+                out.push(
+                    flow_diag(props, flow, Diagnostic::warning(format!(
+                        "flow {}->{} replicates none of the {} topics of `{}` listed in {}",
+                        flow.source, flow.target, listing.topics.len(), listing.alias, listing.file.name
+                    )))
+                    .help("check `topics` and `topics.exclude`: MirrorMaker2 matches each pattern (a Java regex) against the whole topic name"),
+                );
+            }
+            let (tasks_max, tasks_entry) = tasks_max(props, flow);
+            if partitions > 0 && tasks_max > 2 * partitions {
+                let heap = crate::model::max_heap_mib(&model.heap_opts)
+                    .map(|m| format!(" with a {m} MiB heap"))
+                    .unwrap_or_default();
+                let d = Diagnostic::warning(format!(
+                    "`tasks.max` is {tasks_max}, but flow {}->{} can run at most {partitions} source tasks: it replicates {} topics with {partitions} partitions, and MirrorMaker2 gives every task at least one partition. New topics raise the task count toward {tasks_max}, each task with its own consumer and producer, in {} pod(s){heap}",
+                    flow.source, flow.target, topics.len(), pods(model)
+                ));
+                let d = match tasks_entry {
+                    Some(e) => props.diag_at_value(e, d),
+                    None => flow_diag(props, flow, d),
+                };
+                out.push(d.help(format!(
+                    "set `tasks.max` to about {partitions}, the partitions this flow replicates (tasks beyond pods × cores add little throughput)"
+                )));
+            }
+            if let Some(sum) = source_tasks.as_mut() {
+                *sum += tasks_max.min(partitions);
+            }
+        }
+        let pods = pods(model);
+        if let Some(tasks) = source_tasks.filter(|&t| (pods as u64) > t.max(1)) {
+            out.push(
+                Diagnostic::warning(format!(
+                    "up to {pods} MirrorMaker2 pods, but the flows of this instance have {tasks} source tasks in all: {} pods would replicate nothing (only checkpoint and heartbeat tasks, which are light)",
+                    pods as u64 - tasks
+                ))
+                .path("mirrorMaker2Spec.maxReplicas")
+                .help(format!(
+                    "set `maxReplicas` to at most {} or raise `tasks.max`",
+                    tasks.max(1)
+                )),
+            );
+        }
+    }
+    out
+}
+
+fn pods(model: &Model) -> i64 {
+    model
+        .autoscaling
+        .as_ref()
+        .map_or(model.replicas, |a| a.max_replicas)
+}
+
+/// A connector setting of one flow: `<source>-><target>.key`, else the top-level `key`.
+fn flow_setting<'a>(
+    props: &'a UserProperties,
+    flow: &Flow,
+    key: &str,
+) -> Option<&'a crate::properties::Entry> {
+    props
+        .get(&format!("{}->{}.{key}", flow.source, flow.target))
+        .or_else(|| props.get(key))
+}
+
+fn default_of(key: &str) -> String {
+    KeyTable::pinned()
+        .find(&["source"], key)
+        .and_then(|k| k.default.clone())
+        .unwrap_or_default()
+}
+
+fn tasks_max<'a>(
+    props: &'a UserProperties,
+    flow: &Flow,
+) -> (u64, Option<&'a crate::properties::Entry>) {
+    let entry = flow_setting(props, flow, "tasks.max");
+    let value = entry
+        .and_then(|e| e.value.trim().parse::<u64>().ok())
+        .or_else(|| default_of("tasks.max").parse().ok())
+        .unwrap_or(1);
+    (value, entry)
+}
+
+/// Points at the flow's `enabled` line (where the flow is declared), if any.
+fn flow_diag(props: &UserProperties, flow: &Flow, d: Diagnostic) -> Diagnostic {
+    match props.get(&format!("{}->{}.enabled", flow.source, flow.target)) {
+        Some(e) => props.diag_at_key(e, d),
+        None => d,
+    }
+}
+
+fn replicated_note(
+    props: &UserProperties,
+    flow: &Flow,
+    listing: &TopicListing,
+    topics: &[&ListedTopic],
+    partitions: u64,
+) -> Diagnostic {
+    let mut names: Vec<&str> = topics
+        .iter()
+        .take(NAMED_TOPICS)
+        .map(|t| t.name.as_str())
+        .collect();
+    names.sort_unstable();
+    let more = topics.len().saturating_sub(NAMED_TOPICS);
+    let list = if topics.is_empty() {
+        String::new()
+    } else if more > 0 {
+        format!(": {} and {more} more", names.join(", "))
+    } else {
+        format!(": {}", names.join(", "))
+    };
+    flow_diag(
+        props,
+        flow,
+        Diagnostic::note(format!(
+            "flow {}->{} replicates {} of the {} topics listed in {} ({partitions} partitions){list}",
+            flow.source,
+            flow.target,
+            topics.len(),
+            listing.topics.len(),
+            listing.file.name
+        )),
+    )
+}
+
+/// A `topics`/`topics.exclude` list as `DefaultTopicFilter` compiles it: the elements joined
+/// with `|`, matched against the whole name; an empty list matches nothing.
+fn topic_pattern(
+    props: &UserProperties,
+    flow: &Flow,
+    key: &str,
+) -> std::result::Result<Option<Regex>, Diagnostic> {
+    let entry = flow_setting(props, flow, key);
+    let value = entry.map_or_else(|| default_of(key), |e| e.value.clone());
+    let elements: Vec<&str> = value
+        .trim()
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .collect();
+    if elements.is_empty() {
+        return Ok(None);
+    }
+    let joined = elements.join("|");
+    Regex::new(&format!("^(?:{joined})$"))
+        .map(Some)
+        .map_err(|e| {
+            let d = Diagnostic::note(format!(
+                "cannot predict which topics flow {}->{} replicates: mm2gen cannot evaluate the `{key}` pattern `{joined}` ({})",
+                flow.source,
+                flow.target,
+                e.to_string().lines().last().unwrap_or("invalid pattern").trim()
+            ))
+            .help("MirrorMaker2 uses Java regular expressions; mm2gen evaluates the common subset (no look-around, back-references or possessive quantifiers)");
+            match entry {
+                Some(e) => props.diag_at_value(e, d),
+                None => d,
+            }
+        })
+}
+
+fn predict<'a>(props: &UserProperties, flow: &Flow, listing: &'a TopicListing) -> Prediction<'a> {
+    let unknown = |why: &str| {
+        Prediction::Unknown(flow_diag(
+            props,
+            flow,
+            Diagnostic::note(format!(
+                "cannot predict which topics flow {}->{} replicates: {why}",
+                flow.source, flow.target
+            )),
+        ))
+    };
+    let filter_class = flow_setting(props, flow, "topic.filter.class")
+        .map(|e| e.value.trim().to_string())
+        .filter(|c| !c.is_empty() && *c != default_of("topic.filter.class"));
+    if let Some(class) = filter_class {
+        return unknown(&format!("it uses the topic filter `{class}`"));
+    }
+    let (include, exclude) = match (
+        topic_pattern(props, flow, "topics"),
+        topic_pattern(props, flow, "topics.exclude"),
+    ) {
+        (Ok(i), Ok(e)) => (i, e),
+        (Err(d), _) | (_, Err(d)) => return Prediction::Unknown(d),
+    };
+    let heartbeats = flow_setting(props, flow, "heartbeats.replication.enabled")
+        .map_or_else(
+            || default_of("heartbeats.replication.enabled"),
+            |e| e.value.clone(),
+        )
+        .trim()
+        .eq_ignore_ascii_case("true");
+    let policy = NamingPolicy::for_flow(props, &flow.source, &flow.target);
+    let mut replicated = Vec::new();
+    for topic in &listing.topics {
+        let name = topic.name.as_str();
+        let filtered = include.as_ref().is_some_and(|r| r.is_match(name))
+            && !exclude.as_ref().is_some_and(|r| r.is_match(name));
+        let decision = (|| {
+            let wanted = filtered || (heartbeats && policy.is_heartbeats_topic(name)?);
+            Some(
+                wanted
+                    && !policy.is_internal_topic(name)?
+                    && !policy.is_cycle(name, &flow.target)?,
+            )
+        })();
+        match decision {
+            Some(true) => replicated.push(topic),
+            Some(false) => {}
+            None => {
+                return unknown(&format!(
+                    "it uses the replication policy `{}`",
+                    match &policy.kind {
+                        crate::model::policy::PolicyKind::Custom(c) => c.as_str(),
+                        _ => "?",
+                    }
+                ))
+            }
+        }
+    }
+    Prediction::Topics(replicated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DESCRIBE: &str = "Topic: orders\tTopicId: 3dEnXPMzQ4yGQw3JwQfJSA\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: cleanup.policy=delete\n\tTopic: orders\tPartition: 0\tLeader: 1\tReplicas: 1\tIsr: 1\tElr: \tLastKnownElr: \n\tTopic: orders\tPartition: 1\tLeader: 1\tReplicas: 1\tIsr: 1\n\tTopic: orders\tPartition: 2\tLeader: 1\tReplicas: 1\tIsr: 1\nTopic: __consumer_offsets\tTopicId: x\tPartitionCount: 50\tReplicationFactor: 1\tConfigs: \nTopic: payments\tPartitionCount: 2\tReplicationFactor: 1\tConfigs:\n";
+
+    #[test]
+    fn reads_the_describe_output_of_old_and_new_kafka() {
+        let l = parse_listing("src", SourceFile::new("t.txt", DESCRIBE)).unwrap();
+        let got: Vec<(&str, u64)> = l
+            .topics
+            .iter()
+            .map(|t| (t.name.as_str(), t.partitions))
+            .collect();
+        assert_eq!(
+            got,
+            [("orders", 3), ("__consumer_offsets", 50), ("payments", 2)]
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_describe_output() {
+        let err = parse_listing("src", SourceFile::new("t.txt", "orders\npayments\n")).unwrap_err();
+        assert!(err.to_string().contains("lists no topic"), "{err}");
+        let err = parse_listing(
+            "src",
+            SourceFile::new("t.txt", "Topic: orders\tPartitionCount: three\n"),
+        )
+        .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("t.txt:1:"), "{text}");
+        assert!(text.contains("is not a whole number"), "{text}");
+        let err = parse_listing(
+            "src",
+            SourceFile::new("t.txt", "Topic: orders\tReplicationFactor: 1\n"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("no `PartitionCount:`"), "{err}");
+    }
+}
