@@ -16,20 +16,29 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def measure(cmd, runs):
-    """Median wall seconds and max peak RSS (KiB) of `cmd` over `runs` runs (after a warm-up)."""
-    walls, peaks = [], []
+def run_once(cmd):
+    """Wall seconds and peak RSS (KiB) of one run of `cmd`."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()}")
+    return wall, usage.ru_maxrss
+
+
+def measure(*cmds, runs):
+    """Median wall seconds and max peak RSS (KiB) of each command over `runs` runs, after a
+    warm-up. The commands take turns, so a machine that speeds up or slows down during the
+    run (shared CPUs do) affects them alike and their ratio stays fair."""
+    samples = [([], []) for _ in cmds]
     for i in range(runs + 1):
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status) != 0:
-            sys.exit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()}")
-        if i > 0:
-            walls.append(wall)
-            peaks.append(usage.ru_maxrss)
-    return statistics.median(walls), max(peaks)
+        for cmd, (walls, peaks) in zip(cmds, samples):
+            wall, peak = run_once(cmd)
+            if i > 0:
+                walls.append(wall)
+                peaks.append(peak)
+    return [(statistics.median(w), max(p)) for w, p in samples]
 
 
 def descriptor_with_flows(n):
@@ -59,8 +68,7 @@ def main():
     example = [mm2gen, "render", "-f", "examples/descriptor.yaml", "--kafka-cluster", "examples/kafkacluster.yaml"]
     peer = ["kubectl", "kustomize", "bench/kustomize-base"]
 
-    ours = measure(example, args.runs)
-    theirs = measure(peer, args.runs)
+    ours, theirs = measure(example, peer, runs=args.runs)
     print(f"example descriptor, median of {args.runs} runs (peak RSS):")
     print(f"  mm2gen render         {ours[0] * 1000:8.2f} ms  {ours[1] / 1024:7.1f} MiB")
     print(f"  kubectl kustomize     {theirs[0] * 1000:8.2f} ms  {theirs[1] / 1024:7.1f} MiB")
@@ -72,9 +80,9 @@ def main():
             path = os.path.join(tmp, f"flows-{n}.yaml")
             with open(path, "w") as f:
                 f.write(descriptor_with_flows(n))
-            wall, peak = measure(
+            [(wall, peak)] = measure(
                 [mm2gen, "render", "-f", path, "--bootstrap-servers", "target=kafka-all-broker.kafka.svc.cluster.local:29092"],
-                max(5, args.runs // 3),
+                runs=max(5, args.runs // 3),
             )
             print(f"{n:5d}  {wall * 1000:9.2f}  {wall * 1000 / n:7.4f}  {peak / 1024:8.1f}")
 

@@ -413,3 +413,45 @@ fn source_topics_refuse_bad_listings_and_unknown_aliases() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("cannot predict which topics flow source-cluster->target-cluster replicates: mm2gen cannot evaluate the `topics` pattern"), "{out}");
 }
+
+#[test]
+fn many_flows_without_an_offset_syncs_location_make_one_finding() {
+    let mut text = String::from(
+        "kafkaClusters:\n  - alias: target-cluster\n    internalListenerName: internal\nnonSDMKafkaClusters:\n",
+    );
+    for i in 0..12 {
+        text.push_str(&format!(
+            "  - alias: src-{i}\n    bootstrapServerAddress: src-{i}.example.com:9092\n"
+        ));
+    }
+    text.push_str(
+        "mirrorMaker2Properties: |-\n  src-0->target-cluster.offset-syncs.topic.location=source\n",
+    );
+    for i in 0..12 {
+        text.push_str(&format!("  src-{i}->target-cluster.enabled=true\n"));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("d.yaml");
+    std::fs::write(&d, text).unwrap();
+    let kc = example("kafkacluster.yaml");
+    let out = stdout(&run(&[
+        "lint",
+        "-f",
+        path_str(&d),
+        "--kafka-cluster",
+        path_str(&kc),
+    ]));
+    // The flow that says `source` is pointed at; the eleven that say nothing share one finding.
+    assert!(
+        out.contains("flow src-0->target-cluster keeps its offset-syncs topic on the source")
+            && out.contains("d.yaml:30:53"),
+        "{out}"
+    );
+    assert!(
+        out.contains("11 flows keep their offset-syncs topics on the source (src-1->target-cluster, src-2->target-cluster,")
+            && out.contains("src-10->target-cluster, and 1 more)")
+            && out.contains("set `offset-syncs.topic.location=target` at the top level"),
+        "{out}"
+    );
+    assert_eq!(out.matches("keeps its offset-syncs topic").count(), 1, "{out}");
+}

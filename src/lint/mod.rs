@@ -237,6 +237,12 @@ fn flow_findings(props: &UserProperties, aliases: &[String], flows: &[Flow]) -> 
     let mut out = Vec::new();
     let known: std::collections::HashSet<&str> = aliases.iter().map(String::as_str).collect();
     let mut reported = BTreeSet::new();
+    let enabled_flows: std::collections::HashSet<(&str, &str)> = flows
+        .iter()
+        .map(|f| (f.source.as_str(), f.target.as_str()))
+        .collect();
+    // Flows that never say where their offset-syncs topic goes: one finding for all of them.
+    let mut unset_offset_syncs: Vec<&Flow> = Vec::new();
     for e in &props.entries {
         let Some((source, after)) = e.key.split_once("->") else {
             continue;
@@ -244,10 +250,7 @@ fn flow_findings(props: &UserProperties, aliases: &[String], flows: &[Flow]) -> 
         let Some(target) = crate::model::alias_prefix(after, &known) else {
             continue;
         };
-        let enabled = flows
-            .iter()
-            .any(|f| f.source == source && f.target == target);
-        if !enabled
+        if !enabled_flows.contains(&(source, target))
             && reported.insert((source.to_string(), target.to_string()))
             && !e.key.ends_with(".enabled")
         {
@@ -263,9 +266,7 @@ fn flow_findings(props: &UserProperties, aliases: &[String], flows: &[Flow]) -> 
         let keeps_names = matches!(policy.kind, PolicyKind::Identity)
             || policy.remote_prefix().is_some_and(|p| p.is_empty());
         if keeps_names
-            && flows
-                .iter()
-                .any(|g| g.source == f.target && g.target == f.source)
+            && enabled_flows.contains(&(f.target.as_str(), f.source.as_str()))
             && f.source < f.target
         {
             let key = format!("{}->{}.enabled", f.source, f.target);
@@ -283,19 +284,43 @@ fn flow_findings(props: &UserProperties, aliases: &[String], flows: &[Flow]) -> 
         let location = props
             .get(&format!("{}->{}.{location_key}", f.source, f.target))
             .or_else(|| props.get(location_key));
-        if location.is_none_or(|e| !e.value.trim().eq_ignore_ascii_case("target")) {
-            let d = Diagnostic::warning(format!(
-                "flow {}->{} keeps its offset-syncs topic on the source: MirrorMaker2 then needs CREATE and WRITE on the source cluster",
-                f.source, f.target
-            ))
-            .help(format!("set `{}->{}.{location_key}=target` so MirrorMaker2 only reads from the source", f.source, f.target));
-            out.push(match location {
-                Some(e) => props.diag_at_value(e, d),
-                None => d,
-            });
+        match location {
+            None => unset_offset_syncs.push(f),
+            Some(e) if !e.value.trim().eq_ignore_ascii_case("target") => {
+                out.push(props.diag_at_value(e, offset_syncs_on_source(std::slice::from_ref(f))));
+            }
+            Some(_) => {}
         }
     }
+    if !unset_offset_syncs.is_empty() {
+        out.push(offset_syncs_on_source(&unset_offset_syncs));
+    }
     out
+}
+
+/// How many flows a finding names before it only counts the rest.
+const NAMED_FLOWS: usize = 10;
+
+fn offset_syncs_on_source<F: std::borrow::Borrow<Flow>>(flows: &[F]) -> Diagnostic {
+    let key = "offset-syncs.topic.location";
+    let name = |f: &F| format!("{}->{}", f.borrow().source, f.borrow().target);
+    if let [one] = flows {
+        return Diagnostic::warning(format!(
+            "flow {} keeps its offset-syncs topic on the source: MirrorMaker2 then needs CREATE and WRITE on the source cluster",
+            name(one)
+        ))
+        .help(format!("set `{}.{key}=target` so MirrorMaker2 only reads from the source", name(one)));
+    }
+    let mut names: Vec<String> = flows.iter().take(NAMED_FLOWS).map(name).collect();
+    if flows.len() > NAMED_FLOWS {
+        names.push(format!("and {} more", flows.len() - NAMED_FLOWS));
+    }
+    Diagnostic::warning(format!(
+        "{} flows keep their offset-syncs topics on the source ({}): MirrorMaker2 then needs CREATE and WRITE on each source cluster",
+        flows.len(),
+        names.join(", ")
+    ))
+    .help(format!("set `{key}=target` at the top level (every flow) so MirrorMaker2 only reads from the sources"))
 }
 
 const REPLICATION_FACTOR_KEYS: &[&str] = &[

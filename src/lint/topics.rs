@@ -224,8 +224,9 @@ fn flow_setting<'a>(
 fn default_of(key: &str) -> String {
     KeyTable::pinned()
         .find(&["source"], key)
-        .and_then(|k| k.default.clone())
+        .and_then(|k| k.default)
         .unwrap_or_default()
+        .to_string()
 }
 
 fn tasks_max<'a>(
