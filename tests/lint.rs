@@ -407,6 +407,12 @@ fn source_topics_refuse_bad_listings_and_unknown_aliases() {
         "{err}"
     );
 
+    // Absurd counts are input like any other: no overflow, no panic.
+    let huge = "Topic: a\tPartitionCount: 18446744073709551615\nTopic: b\tPartitionCount: 18446744073709551615\n";
+    let (code, out) = with_source_topics(&["tasks.max=2147483647"], huge, "source-cluster");
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("(18446744073709551615 partitions)"), "{out}");
+
     // Java-only regex syntax: said plainly, not guessed.
     let (code, out) =
         with_source_topics(&["topics=(?!internal).*"], SOURCE_TOPICS, "source-cluster");
@@ -453,5 +459,9 @@ fn many_flows_without_an_offset_syncs_location_make_one_finding() {
             && out.contains("set `offset-syncs.topic.location=target` at the top level"),
         "{out}"
     );
-    assert_eq!(out.matches("keeps its offset-syncs topic").count(), 1, "{out}");
+    assert_eq!(
+        out.matches("keeps its offset-syncs topic").count(),
+        1,
+        "{out}"
+    );
 }

@@ -153,7 +153,10 @@ pub fn findings(
                     continue;
                 }
             };
-            let partitions: u64 = topics.iter().map(|t| t.partitions).sum();
+            // Saturating: a listing is input, and its counts may be absurd.
+            let partitions: u64 = topics
+                .iter()
+                .fold(0u64, |sum, t| sum.saturating_add(t.partitions));
             out.push(replicated_note(props, flow, listing, &topics, partitions));
             if topics.is_empty() {
                 out.push(
@@ -165,7 +168,7 @@ pub fn findings(
                 );
             }
             let (tasks_max, tasks_entry) = tasks_max(props, flow);
-            if partitions > 0 && tasks_max > 2 * partitions {
+            if partitions > 0 && tasks_max > partitions.saturating_mul(2) {
                 let heap = crate::model::max_heap_mib(&model.heap_opts)
                     .map(|m| format!(" with a {m} MiB heap"))
                     .unwrap_or_default();
@@ -182,7 +185,7 @@ pub fn findings(
                 )));
             }
             if let Some(sum) = source_tasks.as_mut() {
-                *sum += tasks_max.min(partitions);
+                *sum = sum.saturating_add(tasks_max.min(partitions));
             }
         }
         let pods = pods(model);
@@ -400,6 +403,27 @@ mod tests {
             got,
             [("orders", 3), ("__consumer_offsets", 50), ("payments", 2)]
         );
+    }
+
+    #[test]
+    fn absurd_partition_counts_do_not_overflow() {
+        let text = "Topic: a\tPartitionCount: 18446744073709551615\nTopic: b\tPartitionCount: 18446744073709551615\n";
+        let listing = parse_listing("src", SourceFile::new("t.txt", text)).unwrap();
+        let props = crate::model::UserProperties::new(
+            "src->dst.enabled=true\ntasks.max=9223372036854775807\n".to_string(),
+            crate::properties::parse("src->dst.enabled=true\ntasks.max=9223372036854775807\n")
+                .unwrap(),
+            None,
+        );
+        let flow = Flow {
+            source: "src".into(),
+            target: "dst".into(),
+        };
+        match predict(&props, &flow, &listing) {
+            Prediction::Topics(t) => assert_eq!(t.len(), 2),
+            Prediction::Unknown(d) => panic!("{}", d.message),
+        }
+        assert_eq!(tasks_max(&props, &flow).0, 9223372036854775807);
     }
 
     #[test]
