@@ -220,6 +220,9 @@ class KafkaCluster:
     mtls_port: int | None = None
     scram_users: dict[str, str] = field(default_factory=dict)
     scram_port: int | None = None
+    # A PLAINTEXT listener on this host address (a bridge that network-namespaced pods reach)
+    bridge_ip: str | None = None
+    bridge_port: int | None = None
     proc: subprocess.Popen | None = None
     pid: int | None = None
 
@@ -227,6 +230,8 @@ class KafkaCluster:
         self.workdir = Path(self.workdir)
         if self.pki and self.mtls_port is None:
             self.mtls_port = free_port()
+        if self.bridge_ip and self.bridge_port is None:
+            self.bridge_port = free_port()
         if self.scram_users:
             assert self.pki, "the SCRAM listener is SASL_SSL: it needs the broker's TLS stores"
             if self.scram_port is None:
@@ -247,6 +252,12 @@ class KafkaCluster:
     def scram_bootstrap(self) -> str:
         assert self.scram_port, "cluster has no SCRAM listener"
         return f"127.0.0.1:{self.scram_port}"
+
+    @property
+    def bridge_bootstrap(self) -> str:
+        """For pods in their own network namespaces (PLAINTEXT, on the bridge's host address)."""
+        assert self.bridge_ip and self.bridge_port, "cluster has no bridge listener"
+        return f"{self.bridge_ip}:{self.bridge_port}"
 
     def client(self) -> dict:
         """Helper spec of this cluster for the tests' clients."""
@@ -318,6 +329,10 @@ class KafkaCluster:
             props["listener.name.scram.sasl.enabled.mechanisms"] = "SCRAM-SHA-512"
             props["listener.name.scram.scram-sha-512.sasl.jaas.config"] = (
                 "org.apache.kafka.common.security.scram.ScramLoginModule required;")
+        if self.bridge_ip:
+            listeners.append(f"BRIDGE://{self.bridge_bootstrap}")
+            advertised.append(f"BRIDGE://{self.bridge_bootstrap}")
+            protocols.append("BRIDGE:PLAINTEXT")
         if self.acls:
             props.update({
                 "authorizer.class.name": STANDARD_AUTHORIZER,

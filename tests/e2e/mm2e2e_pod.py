@@ -213,7 +213,12 @@ class Pod:
         pod_ip: str = "127.0.0.1",
         node_name: str = "e2e-node",
         emulate_user: bool = True,
+        replica: int = 0,
+        netns: str | None = None,
     ) -> None:
+        """`netns`: run in this network namespace (`ip netns add`, with `pod_ip` on one of its
+        interfaces and /etc/netns/NAME/hosts naming the pod), with its own hostname, as a pod
+        has; `replica` tells the pods of one Deployment apart."""
         self.objects = list(objects)
         self.extra_objects = list(extra_objects)
         self.workdir = Path(workdir).resolve()
@@ -223,6 +228,8 @@ class Pod:
         self.pod_ip = pod_ip
         self.node_name = node_name
         self.emulate_user = emulate_user
+        self.replica = replica
+        self.netns = netns
         self.proc: subprocess.Popen | None = None
         self.created_host_paths: list[Path] = []  # mount points this launcher created on the host
         self.staging: Path | None = None
@@ -289,7 +296,7 @@ class Pod:
         self.container = c = ps["containers"][0]
         dep_name = dep["metadata"]["name"]
         h = hashlib.sha256(yaml.safe_dump(tmpl, sort_keys=True).encode()).hexdigest()
-        self.pod_name = f"{dep_name}-{h[:10]}-e2e00"
+        self.pod_name = f"{dep_name}-{h[:10]}-e2e{self.replica:02d}"
         if self.expected_image and c.get("image") != self.expected_image:
             raise PodError(f"container image is {c.get('image')!r}, the e2e test runs {self.expected_image!r}")
         self.env = self._container_env()
@@ -647,6 +654,8 @@ class Pod:
     def namespace_script(self) -> str:
         q = shlex.quote
         lines = ["set -e"]
+        if self.netns:
+            lines.append(f"hostname {q(self.pod_name)}")
         if self.read_only_root:
             lines.append(f"mount --bind {q(str(self.staging))} {q(str(self.staging))}")
         # Every source is first bound under the staging dir (outside all mount paths): a volume
@@ -685,8 +694,11 @@ class Pod:
         mkdir_log = ["sh", "-c", 'if [ ! -d "$1" ]; then mkdir -p "$1"; fi; shift; exec "$@"', "sh",
                      self.log_dir]
         envv = ["env", "-i", *[f"{k}={v}" for k, v in proc_env.items()]]
-        full = ["unshare", "-m", "--propagation", "private", "--", "sh", "-c", self.namespace_script(),
-                "sh", *user, *mkdir_log, *envv, *self.argv]
+        # `ip netns exec` also binds /etc/netns/NAME/hosts over /etc/hosts; -u: the pod's hostname
+        network = ["ip", "netns", "exec", self.netns] if self.netns else []
+        uts = ["-u"] if self.netns else []
+        full = [*network, "unshare", "-m", *uts, "--propagation", "private", "--", "sh", "-c",
+                self.namespace_script(), "sh", *user, *mkdir_log, *envv, *self.argv]
         (self.workdir / "launch.sh").write_text(
             "# what the launcher ran (for humans; env values included)\n"
             + " ".join(shlex.quote(x) for x in full) + "\n")
