@@ -303,7 +303,8 @@ fn plugin_installs_from_the_working_tree_and_renders_like_mm2gen() {
     let kc = ["--kafka-cluster", "examples/kafkacluster.yaml"];
 
     // (helm mm2 arguments, extra environment, the equivalent mm2gen arguments)
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, Vec<&str>)> = vec![
+    type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+    let cases: Vec<Case> = vec![
         // Helm's namespace is `default` when nobody chose one: not passed on.
         (
             [&["mm2", "render"][..], &example, &kc].concat(),

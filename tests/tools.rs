@@ -173,7 +173,7 @@ fn descriptor_schema_accepts_every_example_and_rejects_bad_input() {
         base.replace("minReplicas: 1", "minReplicas: one"),
         base.replace("alias: source-cluster", "alias: source@cluster"),
         base.replace("name: kafka\n", "name: kafka\n    listener: x\n"),
-        format!("apiVersion: mm2gen.io/v1alpha1\nkind: MirrorMaker2Migration\nspec: {{}}\ndescriptorFile: d.yaml\n"),
+        "apiVersion: mm2gen.io/v1alpha1\nkind: MirrorMaker2Migration\nspec: {}\ndescriptorFile: d.yaml\n".to_string(),
     ]
     .iter()
     .enumerate()
