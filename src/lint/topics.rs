@@ -405,6 +405,29 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_a_listing_or_a_clear_error(
+            lines in proptest::collection::vec("(Topic: [a-z._-]{0,8}\t(PartitionCount: [0-9]{0,3}\t)?|\t|[ -~]{0,20}){0,4}", 0..6)
+        ) {
+            let text = lines.join("\n");
+            match parse_listing("src", SourceFile::new("t.txt", text.clone())) {
+                Ok(l) => {
+                    proptest::prop_assert!(!l.topics.is_empty());
+                    for t in &l.topics {
+                        proptest::prop_assert!(!t.name.is_empty() && !t.name.contains(char::is_whitespace));
+                        let summary = format!("Topic: {}\t", t.name);
+                        proptest::prop_assert!(text.lines().any(|l| l.starts_with(&summary)));
+                    }
+                }
+                Err(e) => {
+                    let message = e.to_string();
+                    proptest::prop_assert!(message.contains("kafka-topics.sh") || message.contains("Topic"), "{}", message);
+                }
+            }
+        }
+    }
+
     #[test]
     fn absurd_partition_counts_do_not_overflow() {
         let text = "Topic: a\tPartitionCount: 18446744073709551615\nTopic: b\tPartitionCount: 18446744073709551615\n";
