@@ -323,3 +323,45 @@ fn no_secret_value_appears_in_any_configmap() {
         }
     }
 }
+
+#[test]
+fn several_replicas_hand_work_over_after_30_s_unless_the_user_says_otherwise() {
+    let base = std::fs::read_to_string(fixture("multi-replica.yaml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let render = |text: &str| {
+        let d = dir.path().join("d.yaml");
+        std::fs::write(&d, text).unwrap();
+        let kc = fixture("target-kafkacluster.yaml");
+        let list: serde_json::Value = serde_json::from_str(&render_ok(&[
+            "render",
+            "-f",
+            path_str(&d),
+            "--kafka-cluster",
+            path_str(&kc),
+            "-o",
+            "json",
+        ]))
+        .unwrap();
+        let cm = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["kind"] == "ConfigMap")
+            .unwrap()["data"]["mm2.properties"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        cm
+    };
+    let key = "target-cluster.scheduled.rebalance.max.delay.ms";
+    let ours = render(&base);
+    assert_eq!(ours.matches(&format!("{key}=30000")).count(), 1, "{ours}");
+
+    let theirs = render(&base.replacen(
+        "mirrorMaker2Properties: |-\n",
+        &format!("mirrorMaker2Properties: |-\n  {key}=120000\n"),
+        1,
+    ));
+    assert!(theirs.contains(&format!("{key}=120000")), "{theirs}");
+    assert!(!theirs.contains(&format!("{key}=30000")), "{theirs}");
+}

@@ -418,11 +418,6 @@ fn build_instance(
     diags.check()?;
     let multi_node = replicas.1.is_some() || replicas.0 > 1;
 
-    let maintained = maintained_lines(&clusters, &plan, multi_node);
-    check_maintained_conflicts(&props, &maintained, &mut diags);
-    diags.check()?;
-
-    let mut comments = Vec::new();
     // MirrorMaker2 starts a herder for every pair of clusters whose target is in `--clusters`
     // (all clusters without it): the reverse target->source herder would create its heartbeats
     // and Connect topics in the source cluster (the e2e test caught it). So name the targets.
@@ -438,6 +433,12 @@ fn build_instance(
             .map(|a| a.alias.as_str())
             .collect();
     }
+    let maintained = maintained_lines(&clusters, &plan, multi_node, &targets, &props);
+    check_maintained_conflicts(&props, &maintained, &mut diags);
+    diags.check()?;
+
+    let mut comments = Vec::new();
+
     let mut args = vec![
         format!("{CONFIG_DIR}/{PROPERTIES_FILE}"),
         "--clusters".to_string(),
@@ -1575,10 +1576,18 @@ fn replicas(
     (min_v, autoscaling)
 }
 
+/// How long a group of several MirrorMaker2 pods keeps the connectors and tasks of a pod that
+/// left before handing them to the others. Connect's default, 5 minutes, waits for a worker that
+/// bounces; a Kubernetes pod that is gone is replaced by a new member, which gets the work when it
+/// joins, so the wait only stalls replication after a scale-down (the e2e test measured it).
+pub const REBALANCE_MAX_DELAY_MS: u32 = 30_000;
+
 fn maintained_lines(
     clusters: &[Cluster],
     plan: &secrets::SecretsPlan,
     multi_node: bool,
+    targets: &[&str],
+    props: &UserProperties,
 ) -> Vec<(String, String)> {
     let mut lines = vec![(
         "clusters".to_string(),
@@ -1612,6 +1621,14 @@ fn maintained_lines(
         // Jetty advertises the pod's own address, which the other pods can reach.
         lines.push(("dedicated.mode.enable.internal.rest".into(), "true".into()));
         lines.push(("listeners".into(), format!("http://:{REST_PORT}")));
+        // A worker setting: MirrorMaker2 reads it from the target cluster's keys. The user's own
+        // value, if any, is kept.
+        for target in targets {
+            let key = format!("{target}.scheduled.rebalance.max.delay.ms");
+            if props.get(&key).is_none() {
+                lines.push((key, REBALANCE_MAX_DELAY_MS.to_string()));
+            }
+        }
     }
     lines
 }

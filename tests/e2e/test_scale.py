@@ -10,7 +10,8 @@ Here both pods run side by side as Kubernetes would run them: each in its own ne
 with its own IP address and hostname (mm2e2e_netns.PodNetwork), the rendered files mounted as
 volumes (mm2e2e_pod.Pod), against two real KRaft clusters reached through a bridge. The checks:
 every record replicated, the source tasks spread over both pods, each pod advertising its own
-address to the other, and no errors in either log.
+address to the other, a topic created mid-run replicated, the remaining pod taking over within
+the rebalance delay mm2gen sets when the other stops (a scale-down), and no errors in either log.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from mm2e2e_pod import Pod, load_objects
 REPLICAS = 2
 TOPICS = [(f"events-{i}", 6, 2500) for i in range(4)]  # 24 partitions
 LATE_TOPIC = ("late-events", 3, 600)
+AFTER_SCALE_DOWN = ("after-scale-down", 3, 600)
 TASKS_MAX = 8
 BUDGET_S = 300
 PROPERTIES = f"""{test_e2e.SOURCE}->{test_e2e.TARGET}.enabled=true
@@ -66,6 +68,10 @@ class Scale:
         self.mm2_properties = ""
         self.report: dict = {}
         self.late_report: dict = {}
+        self.scale_down_report: dict = {}
+        self.scale_down_seconds = 0.0
+        self.all_running_before_scale_down = False
+        self.assignments_before_scale_down: list[tuple[str, list[str]]] = []
         self.failure_logs: str | None = None
 
     def remaining(self, cap: float) -> float:
@@ -163,6 +169,28 @@ def scale(request):
                 "pollMs": 1000,
                 "topics": [LATE_TOPIC[0]],
             }, base / "helper", timeout=s.remaining(100), abort=dead)
+
+            # Scale down: one pod stops (SIGTERM, as the kubelet does); the other takes over once
+            # the group stops waiting for it (mm2gen: 30 s; Connect's default: 5 minutes, longer
+            # than this wait).
+            s.all_running_before_scale_down = all(p.running() for p in s.pods)
+            s.assignments_before_scale_down = [final_assignment(p) for p in s.pods]
+            t0 = time.monotonic()
+            s.pods[-1].stop()
+            kafka.run_helper("setup", {
+                "cluster": source.client(),
+                "topics": [{"name": AFTER_SCALE_DOWN[0], "partitions": AFTER_SCALE_DOWN[1],
+                            "records": AFTER_SCALE_DOWN[2], "keys": 97, "valueBytes": 80}],
+            }, base / "helper", timeout=s.remaining(60))
+            s.scale_down_report = kafka.run_helper("verify", {
+                "source": source.client(),
+                "target": target.client(),
+                "timeoutMs": int(s.remaining(150) * 1000) - 10000,
+                "pollMs": 1000,
+                "topics": [AFTER_SCALE_DOWN[0]],
+            }, base / "helper", timeout=s.remaining(160),
+                abort=lambda: None if s.pods[0].running() else "the remaining MM2 pod exited")
+            s.scale_down_seconds = time.monotonic() - t0
         except BaseException:
             s.failure_logs = s.logs()
             s.close()
@@ -186,7 +214,9 @@ def test_rendered_deployment_runs_several_replicas_with_the_internal_rest_server
     [dep] = [o for o in scale.objects if o["kind"] == "Deployment"]
     assert dep["spec"]["replicas"] == REPLICAS
     assert re.search(r"(?m)^dedicated\.mode\.enable\.internal\.rest=true$", scale.mm2_properties)
-    assert all(p.running() for p in scale.pods)
+    assert re.search(rf"(?m)^{test_e2e.TARGET}\.scheduled\.rebalance\.max\.delay\.ms=\d+$",
+                     scale.mm2_properties)
+    assert scale.all_running_before_scale_down
 
 
 def test_every_record_replicated_by_the_pair(scale):
@@ -231,7 +261,7 @@ def test_a_topic_created_during_the_migration_is_replicated(scale):
     t = rep["records"][name]
     assert t["targetPartitions"] == partitions and t["sourceRecords"] == records and t["equal"], t
     # Both pods agree on one leader, which is one of them.
-    assignments = [final_assignment(p) for p in scale.pods]
+    assignments = scale.assignments_before_scale_down
     leaders = {leader for leader, _ in assignments}
     assert len(leaders) == 1, assignments
     [leader] = leaders
@@ -240,6 +270,15 @@ def test_a_topic_created_during_the_migration_is_replicated(scale):
     assert len(holder) == 1, assignments
     path = "forwarded to the leader over REST" if f"http://{holder[0]}:8080/" != leader else "written by the leader"
     print(f"MirrorSourceConnector on {holder[0]}, leader {leader}: task configs {path}")
+
+
+def test_after_a_pod_stops_the_other_replicates_alone(scale):
+    rep = scale.scale_down_report
+    name, partitions, records = AFTER_SCALE_DOWN
+    print(f"scale down to one pod: {name} replicated {scale.scale_down_seconds:.0f} s after the stop")
+    assert rep["topicsReplicated"], f"{name} not replicated in time: {rep['records']}"
+    t = rep["records"][name]
+    assert t["targetPartitions"] == partitions and t["sourceRecords"] == records and t["equal"], t
 
 
 def test_no_errors_in_either_pod(scale):
