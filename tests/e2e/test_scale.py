@@ -11,7 +11,8 @@ with its own IP address and hostname (mm2e2e_netns.PodNetwork), the rendered fil
 volumes (mm2e2e_pod.Pod), against two real KRaft clusters reached through a bridge. The checks:
 every record replicated, the source tasks spread over both pods, each pod advertising its own
 address to the other, a topic created mid-run replicated, the remaining pod taking over within
-the rebalance delay mm2gen sets when the other stops (a scale-down), and no errors in either log.
+the rebalance delay mm2gen sets when the other stops (a scale-down), a new pod joining and taking
+a share (a scale-up), and no errors in any log.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ REPLICAS = 2
 TOPICS = [(f"events-{i}", 6, 2500) for i in range(4)]  # 24 partitions
 LATE_TOPIC = ("late-events", 3, 600)
 AFTER_SCALE_DOWN = ("after-scale-down", 3, 600)
+AFTER_SCALE_UP = ("after-scale-up", 3, 600)
 TASKS_MAX = 8
 BUDGET_S = 300
 PROPERTIES = f"""{test_e2e.SOURCE}->{test_e2e.TARGET}.enabled=true
@@ -70,6 +72,7 @@ class Scale:
         self.late_report: dict = {}
         self.scale_down_report: dict = {}
         self.scale_down_seconds = 0.0
+        self.scale_up_report: dict = {}
         self.all_running_before_scale_down = False
         self.assignments_before_scale_down: list[tuple[str, list[str]]] = []
         self.failure_logs: str | None = None
@@ -191,6 +194,33 @@ def scale(request):
             }, base / "helper", timeout=s.remaining(160),
                 abort=lambda: None if s.pods[0].running() else "the remaining MM2 pod exited")
             s.scale_down_seconds = time.monotonic() - t0
+
+            # Scale up again: a new pod (a new group member) joins the remaining one and gets
+            # part of the work.
+            ns, ip = net.reserve()
+            joiner = Pod(s.objects, base / f"mm2-{len(s.pods)}", paths.libs_dir(), replica=len(s.pods),
+                         pod_ip=ip, netns=ns, expected_image=f"apache/kafka:{paths.kafka_version()}")
+            net.create(ns, ip, joiner.pod_name)
+            s.pods.append(joiner)
+            s.pod_ips.append(ip)
+            joiner.start()
+            until = time.monotonic() + s.remaining(120)
+            while time.monotonic() < until and joiner.running() and \
+                    not re.search(r"Creating task MirrorSourceConnector-", pod_log(joiner)):
+                time.sleep(1)
+            kafka.run_helper("setup", {
+                "cluster": source.client(),
+                "topics": [{"name": AFTER_SCALE_UP[0], "partitions": AFTER_SCALE_UP[1],
+                            "records": AFTER_SCALE_UP[2], "keys": 97, "valueBytes": 80}],
+            }, base / "helper", timeout=s.remaining(60))
+            s.scale_up_report = kafka.run_helper("verify", {
+                "source": source.client(),
+                "target": target.client(),
+                "timeoutMs": int(s.remaining(120) * 1000) - 10000,
+                "pollMs": 1000,
+                "topics": [AFTER_SCALE_UP[0]],
+            }, base / "helper", timeout=s.remaining(130),
+                abort=lambda: None if s.pods[0].running() and joiner.running() else "an MM2 pod exited")
         except BaseException:
             s.failure_logs = s.logs()
             s.close()
@@ -281,7 +311,19 @@ def test_after_a_pod_stops_the_other_replicates_alone(scale):
     assert t["targetPartitions"] == partitions and t["sourceRecords"] == records and t["equal"], t
 
 
-def test_no_errors_in_either_pod(scale):
+def test_a_pod_that_joins_takes_a_share(scale):
+    joiner = scale.pods[-1]
+    assert joiner.running(), f"{joiner.pod_name} exited"
+    tasks = re.findall(r"Creating task MirrorSourceConnector-(\d+)", pod_log(joiner))
+    assert tasks, f"{joiner.pod_name} joined but got no source task\n{joiner.logs(40)}"
+    rep = scale.scale_up_report
+    name, partitions, records = AFTER_SCALE_UP
+    assert rep["topicsReplicated"], f"{name} not replicated in time: {rep['records']}"
+    t = rep["records"][name]
+    assert t["targetPartitions"] == partitions and t["sourceRecords"] == records and t["equal"], t
+
+
+def test_no_errors_in_any_pod(scale):
     for pod in scale.pods:
         errors = [line for line in pod_log(pod).splitlines() if re.match(r"^\[[^]]+\] ERROR ", line)]
         assert not errors, f"{pod.pod_name} logged errors:\n" + "\n".join(errors[:20])
