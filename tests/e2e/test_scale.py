@@ -86,6 +86,36 @@ class Scale:
     def logs(self) -> str:
         return "\n".join([c.logs(40) for c in self.clusters] + [p.logs(60) for p in self.pods])
 
+    def start_pod(self, net: PodNetwork) -> Pod:
+        """One more pod of the rendered Deployment, in a network namespace of its own."""
+        i = len(self.pods)
+        ns, ip = net.reserve()
+        pod = Pod(self.objects, self.base / f"mm2-{i}", paths.libs_dir(), replica=i, pod_ip=ip,
+                  netns=ns, expected_image=f"apache/kafka:{paths.kafka_version()}")
+        net.create(ns, ip, pod.pod_name)
+        self.pods.append(pod)
+        self.pod_ips.append(ip)
+        pod.start()
+        return pod
+
+    def new_topic_replicated(self, topic: tuple[str, int, int], wait: float, abort) -> dict:
+        """Creates `topic` (name, partitions, records) on the source and waits, at most `wait`
+        seconds, until the target has every record: the verify helper's report."""
+        name, partitions, records = topic
+        source, target = self.clusters
+        kafka.run_helper("setup", {
+            "cluster": source.client(),
+            "topics": [{"name": name, "partitions": partitions, "records": records,
+                        "keys": 97, "valueBytes": 80}],
+        }, self.base / "helper", timeout=self.remaining(60))
+        return kafka.run_helper("verify", {
+            "source": source.client(),
+            "target": target.client(),
+            "timeoutMs": int(self.remaining(wait) * 1000) - 10000,
+            "pollMs": 1000,
+            "topics": [name],
+        }, self.base / "helper", timeout=self.remaining(wait + 10), abort=abort)
+
     def close(self) -> None:
         # Stop every pod before removing any mount point the launcher created on the host.
         for p in self.pods:
@@ -133,15 +163,8 @@ def scale(request):
             s.mm2_properties = "".join(
                 "".join((o.get("data") or {}).values()) for o in s.objects if o.get("kind") == "ConfigMap")
 
-            for i in range(REPLICAS):
-                ns, ip = net.reserve()
-                pod = Pod(s.objects, base / f"mm2-{i}", paths.libs_dir(), replica=i, pod_ip=ip,
-                          netns=ns, expected_image=f"apache/kafka:{paths.kafka_version()}")
-                net.create(ns, ip, pod.pod_name)
-                s.pods.append(pod)
-                s.pod_ips.append(ip)
-            for pod in s.pods:
-                pod.start()
+            for _ in range(REPLICAS):
+                s.start_pod(net)
 
             def dead() -> str | None:
                 gone = [p.pod_name for p in s.pods if not p.running()]
@@ -160,18 +183,7 @@ def scale(request):
             # A topic created mid-migration: whichever pod runs MirrorSourceConnector must get
             # new task configurations written by the group's leader (over the internal REST
             # server when it is the other pod).
-            kafka.run_helper("setup", {
-                "cluster": source.client(),
-                "topics": [{"name": LATE_TOPIC[0], "partitions": LATE_TOPIC[1], "records": LATE_TOPIC[2],
-                            "keys": 97, "valueBytes": 80}],
-            }, base / "helper", timeout=s.remaining(60))
-            s.late_report = kafka.run_helper("verify", {
-                "source": source.client(),
-                "target": target.client(),
-                "timeoutMs": int(s.remaining(90) * 1000) - 10000,
-                "pollMs": 1000,
-                "topics": [LATE_TOPIC[0]],
-            }, base / "helper", timeout=s.remaining(100), abort=dead)
+            s.late_report = s.new_topic_replicated(LATE_TOPIC, 90, dead)
 
             # Scale down: one pod stops (SIGTERM, as the kubelet does); the other takes over once
             # the group stops waiting for it (mm2gen: 30 s; Connect's default: 5 minutes, longer
@@ -180,47 +192,21 @@ def scale(request):
             s.assignments_before_scale_down = [final_assignment(p) for p in s.pods]
             t0 = time.monotonic()
             s.pods[-1].stop()
-            kafka.run_helper("setup", {
-                "cluster": source.client(),
-                "topics": [{"name": AFTER_SCALE_DOWN[0], "partitions": AFTER_SCALE_DOWN[1],
-                            "records": AFTER_SCALE_DOWN[2], "keys": 97, "valueBytes": 80}],
-            }, base / "helper", timeout=s.remaining(60))
-            s.scale_down_report = kafka.run_helper("verify", {
-                "source": source.client(),
-                "target": target.client(),
-                "timeoutMs": int(s.remaining(150) * 1000) - 10000,
-                "pollMs": 1000,
-                "topics": [AFTER_SCALE_DOWN[0]],
-            }, base / "helper", timeout=s.remaining(160),
-                abort=lambda: None if s.pods[0].running() else "the remaining MM2 pod exited")
+            s.scale_down_report = s.new_topic_replicated(
+                AFTER_SCALE_DOWN, 150,
+                lambda: None if s.pods[0].running() else "the remaining MM2 pod exited")
             s.scale_down_seconds = time.monotonic() - t0
 
             # Scale up again: a new pod (a new group member) joins the remaining one and gets
             # part of the work.
-            ns, ip = net.reserve()
-            joiner = Pod(s.objects, base / f"mm2-{len(s.pods)}", paths.libs_dir(), replica=len(s.pods),
-                         pod_ip=ip, netns=ns, expected_image=f"apache/kafka:{paths.kafka_version()}")
-            net.create(ns, ip, joiner.pod_name)
-            s.pods.append(joiner)
-            s.pod_ips.append(ip)
-            joiner.start()
+            joiner = s.start_pod(net)
             until = time.monotonic() + s.remaining(120)
             while time.monotonic() < until and joiner.running() and \
                     not re.search(r"Creating task MirrorSourceConnector-", pod_log(joiner)):
                 time.sleep(1)
-            kafka.run_helper("setup", {
-                "cluster": source.client(),
-                "topics": [{"name": AFTER_SCALE_UP[0], "partitions": AFTER_SCALE_UP[1],
-                            "records": AFTER_SCALE_UP[2], "keys": 97, "valueBytes": 80}],
-            }, base / "helper", timeout=s.remaining(60))
-            s.scale_up_report = kafka.run_helper("verify", {
-                "source": source.client(),
-                "target": target.client(),
-                "timeoutMs": int(s.remaining(120) * 1000) - 10000,
-                "pollMs": 1000,
-                "topics": [AFTER_SCALE_UP[0]],
-            }, base / "helper", timeout=s.remaining(130),
-                abort=lambda: None if s.pods[0].running() and joiner.running() else "an MM2 pod exited")
+            s.scale_up_report = s.new_topic_replicated(
+                AFTER_SCALE_UP, 120,
+                lambda: None if s.pods[0].running() and joiner.running() else "an MM2 pod exited")
         except BaseException:
             s.failure_logs = s.logs()
             s.close()
