@@ -269,16 +269,12 @@ fn flow_findings(props: &UserProperties, aliases: &[String], flows: &[Flow]) -> 
             && enabled_flows.contains(&(f.target.as_str(), f.source.as_str()))
             && f.source < f.target
         {
-            let key = format!("{}->{}.enabled", f.source, f.target);
             let d = Diagnostic::warning(format!(
                 "flows {0}->{1} and {1}->{0} are both enabled with a replication policy that keeps topic names: every record loops between the clusters",
                 f.source, f.target
             ))
             .help("enable one direction for a migration, or use DefaultReplicationPolicy (with a separator) so remote topics get a prefix and cycles are detected");
-            out.push(match props.get(&key) {
-                Some(e) => props.diag_at_key(e, d),
-                None => d,
-            });
+            out.push(props.diag_at_flow(&f.source, &f.target, d));
         }
         let location_key = "offset-syncs.topic.location";
         let location = props
@@ -340,7 +336,7 @@ fn replication_factors(
     inputs: &Inputs,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let brokers = models
+    let targets: Vec<&resolve::KafkaClusterResource> = models
         .iter()
         .filter_map(|m| m.kafka_user.as_ref())
         .filter_map(|u| {
@@ -351,19 +347,10 @@ fn replication_factors(
                 None,
             )
         })
-        .filter_map(resolve::KafkaClusterResource::broker_count)
-        .min();
-    let min_isr = models
+        .collect();
+    let brokers = targets.iter().filter_map(|c| c.broker_count()).min();
+    let min_isr = targets
         .iter()
-        .filter_map(|m| m.kafka_user.as_ref())
-        .filter_map(|u| {
-            resolve::find_kafka_cluster(
-                &inputs.kafka_clusters,
-                &u.cluster_namespace,
-                &u.cluster_name,
-                None,
-            )
-        })
         .filter_map(|c| c.broker_config("min.insync.replicas")?.parse::<i64>().ok())
         .max();
     // MirrorMaker2 does not copy min.insync.replicas (DefaultConfigPropertyFilter excludes it):

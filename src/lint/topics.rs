@@ -160,7 +160,7 @@ pub fn findings(
             out.push(replicated_note(props, flow, listing, &topics, partitions));
             if topics.is_empty() {
                 out.push(
-                    flow_diag(props, flow, Diagnostic::warning(format!(
+                    props.diag_at_flow(&flow.source, &flow.target, Diagnostic::warning(format!(
                         "flow {}->{} replicates none of the {} topics of `{}` listed in {}",
                         flow.source, flow.target, listing.topics.len(), listing.alias, listing.file.name
                     )))
@@ -178,7 +178,7 @@ pub fn findings(
                 ));
                 let d = match tasks_entry {
                     Some(e) => props.diag_at_value(e, d),
-                    None => flow_diag(props, flow, d),
+                    None => props.diag_at_flow(&flow.source, &flow.target, d),
                 };
                 out.push(d.help(format!(
                     "set `tasks.max` to about {partitions}, the partitions this flow replicates (tasks beyond pods × cores add little throughput)"
@@ -244,14 +244,6 @@ fn tasks_max<'a>(
     (value, entry)
 }
 
-/// Points at the flow's `enabled` line (where the flow is declared), if any.
-fn flow_diag(props: &UserProperties, flow: &Flow, d: Diagnostic) -> Diagnostic {
-    match props.get(&format!("{}->{}.enabled", flow.source, flow.target)) {
-        Some(e) => props.diag_at_key(e, d),
-        None => d,
-    }
-}
-
 fn replicated_note(
     props: &UserProperties,
     flow: &Flow,
@@ -273,9 +265,7 @@ fn replicated_note(
     } else {
         format!(": {}", names.join(", "))
     };
-    flow_diag(
-        props,
-        flow,
+    props.diag_at_flow(&flow.source, &flow.target,
         Diagnostic::note(format!(
             "flow {}->{} replicates {} of the {} topics listed in {} ({partitions} partitions){list}",
             flow.source,
@@ -325,9 +315,9 @@ fn topic_pattern(
 
 fn predict<'a>(props: &UserProperties, flow: &Flow, listing: &'a TopicListing) -> Prediction<'a> {
     let unknown = |why: &str| {
-        Prediction::Unknown(flow_diag(
-            props,
-            flow,
+        Prediction::Unknown(props.diag_at_flow(
+            &flow.source,
+            &flow.target,
             Diagnostic::note(format!(
                 "cannot predict which topics flow {}->{} replicates: {why}",
                 flow.source, flow.target

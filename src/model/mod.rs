@@ -201,6 +201,14 @@ impl UserProperties {
             .path(self.path(entry.first_line))
     }
 
+    /// Points at the line that enables a flow (`<source>-><target>.enabled`), when there is one.
+    pub fn diag_at_flow(&self, source: &str, target: &str, d: Diagnostic) -> Diagnostic {
+        match self.get(&format!("{source}->{target}.enabled")) {
+            Some(e) => self.diag_at_key(e, d),
+            None => d,
+        }
+    }
+
     /// The last value of a key (java.util.Properties keeps the last one).
     pub fn get(&self, key: &str) -> Option<&Entry> {
         self.last.get(key).map(|&i| &self.entries[i])
@@ -1326,16 +1334,12 @@ fn check_flows_have_a_host(
         .iter()
         .filter(|f| !is_sdm(&f.source) && !is_sdm(&f.target))
     {
-        let key = format!("{}->{}.enabled", f.source, f.target);
         let d = Diagnostic::error(format!(
             "flow {}->{} connects two clusters outside Streaming Data Manager: no MirrorMaker2 instance can host it",
             f.source, f.target
         ))
         .help("mm2gen runs MirrorMaker2 next to the SDM cluster a flow writes to; replicate into one of kafkaClusters, or disable this flow");
-        diags.push(match props.get(&key) {
-            Some(e) => props.diag_at_key(e, d),
-            None => d,
-        });
+        diags.push(props.diag_at_flow(&f.source, &f.target, d));
     }
     let multi = aliases
         .iter()
