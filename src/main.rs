@@ -10,6 +10,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use mm2gen::output::{self, DirectoryCheck};
 use mm2gen::{Diagnostic, Error, Format, Inputs};
 
+// A render allocates many small strings and tree nodes; mimalloc serves them in about half the
+// instructions of glibc's malloc (callgrind, 1,000-flow descriptor).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const EXAMPLES: &str = "\
 Examples:
   # Render the bundled example to stdout
@@ -494,7 +499,11 @@ fn render(args: RenderArgs) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         (None, _) => {
-            write_stdout(&rendered.manifests().to_format(format));
+            let manifests = rendered.manifests();
+            write_stdout(&manifests.to_format(format));
+            // The process ends next: freeing these trees node by node would cost a tenth of
+            // the render, for memory the exit returns anyway.
+            std::mem::forget((descriptor, rendered, manifests));
             Ok(ExitCode::SUCCESS)
         }
     }

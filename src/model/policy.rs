@@ -31,13 +31,18 @@ pub struct NamingPolicy {
 impl NamingPolicy {
     /// The policy one flow runs with: flow-level keys override top-level ones.
     pub fn for_flow(props: &UserProperties, source: &str, target: &str) -> NamingPolicy {
-        let lookup_raw = |key: &str| {
-            props
-                .get(&format!("{source}->{target}.{key}"))
-                .or_else(|| props.get(key))
+        let flow_prefix = format!("{source}->{target}.");
+        let mut flow_key = flow_prefix.clone();
+        let mut lookup_raw = |key: &str| {
+            flow_key.truncate(flow_prefix.len());
+            flow_key.push_str(key);
+            props.get(&flow_key).or_else(|| props.get(key))
         };
-        let lookup = |key: &str| lookup_raw(key).map(|e| e.value.trim().to_string());
-        let kind = match lookup("replication.policy.class").as_deref() {
+        let trimmed = |e: &crate::properties::Entry| e.value.trim().to_string();
+        let kind = match lookup_raw("replication.policy.class")
+            .map(trimmed)
+            .as_deref()
+        {
             None | Some(DEFAULT_POLICY) | Some("") => PolicyKind::Default,
             Some(IDENTITY_POLICY) => PolicyKind::Identity,
             Some(other) => PolicyKind::Custom(other.to_string()),
@@ -46,7 +51,8 @@ impl NamingPolicy {
         // separator as is, so it is not trimmed.
         let separator =
             lookup_raw("replication.policy.separator").map_or(".".to_string(), |e| e.value.clone());
-        let internal_enabled = lookup("replication.policy.internal.topic.separator.enabled")
+        let internal_enabled = lookup_raw("replication.policy.internal.topic.separator.enabled")
+            .map(trimmed)
             .is_none_or(|v| !v.eq_ignore_ascii_case("false"));
         NamingPolicy {
             kind,
@@ -56,8 +62,12 @@ impl NamingPolicy {
                 ".".to_string()
             },
             separator,
-            source_alias: lookup("source.cluster.alias").unwrap_or_else(|| source.to_string()),
-            target_alias: lookup("target.cluster.alias").unwrap_or_else(|| target.to_string()),
+            source_alias: lookup_raw("source.cluster.alias")
+                .map(trimmed)
+                .unwrap_or_else(|| source.to_string()),
+            target_alias: lookup_raw("target.cluster.alias")
+                .map(trimmed)
+                .unwrap_or_else(|| target.to_string()),
         }
     }
 
