@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use serde::Deserialize;
-use serde_yaml::Value;
+use serde_yaml_ng::Value;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -166,7 +166,7 @@ fn args_of(v: &[String]) -> Vec<&str> {
 
 /// The objects of a YAML stream, in order.
 fn objects(stream: &str) -> Vec<Value> {
-    serde_yaml::Deserializer::from_str(stream)
+    serde_yaml_ng::Deserializer::from_str(stream)
         .map(|d| Value::deserialize(d).expect("valid YAML"))
         .filter(|v| !v.is_null())
         .collect()
@@ -215,7 +215,7 @@ fn cargo_version() -> String {
 }
 
 fn yaml_file(rel: &str) -> Value {
-    serde_yaml::from_str(&std::fs::read_to_string(repo().join(rel)).unwrap()).unwrap()
+    serde_yaml_ng::from_str(&std::fs::read_to_string(repo().join(rel)).unwrap()).unwrap()
 }
 
 #[test]
@@ -792,7 +792,11 @@ fn chart_with_post_renderer_renders_what_mm2gen_renders_and_passes_the_kubernete
                     continue; // no schema in kubernetes-validate; tests/tools.rs checks its CRD
                 }
                 let name = format!("{}-{}-{i}.yaml", helm.name(), files.len());
-                files.push(write(dir.path(), &name, &serde_yaml::to_string(o).unwrap()));
+                files.push(write(
+                    dir.path(),
+                    &name,
+                    &serde_yaml_ng::to_string(o).unwrap(),
+                ));
             }
         }
     }

@@ -130,7 +130,7 @@ fn edit(path: &Path, from: &str, to: &str) {
 }
 
 fn docs(stream: &str) -> Vec<Value> {
-    serde_yaml::Deserializer::from_str(stream)
+    serde_yaml_ng::Deserializer::from_str(stream)
         .map(|d| serde::Deserialize::deserialize(d).expect("YAML document"))
         .filter(|v: &Value| !v.is_null())
         .collect()
@@ -144,7 +144,7 @@ fn kinds(stream: &str) -> Vec<String> {
 }
 
 fn yaml_file(rel: &str) -> Value {
-    serde_yaml::from_str(&std::fs::read_to_string(repo().join(rel)).unwrap()).unwrap()
+    serde_yaml_ng::from_str(&std::fs::read_to_string(repo().join(rel)).unwrap()).unwrap()
 }
 
 /// Runs the plugin's generate command as Argo CD's CMP server does: the command of
@@ -575,8 +575,8 @@ fn krm(input: &str, argv0: Option<&Path>) -> Output {
 fn krm_function_expands_items_in_place_and_passes_the_others_through() {
     let o = krm(RESOURCE_LIST, None);
     let out = ok(o, "mm2gen krm");
-    let list: Value = serde_yaml::from_str(&out).unwrap();
-    let input: Value = serde_yaml::from_str(RESOURCE_LIST).unwrap();
+    let list: Value = serde_yaml_ng::from_str(&out).unwrap();
+    let input: Value = serde_yaml_ng::from_str(RESOURCE_LIST).unwrap();
     let items = list["items"].as_array().unwrap();
     assert_eq!(items[0], input["items"][0], "KafkaCluster passes through");
     assert_eq!(items[1], input["items"][1], "unrelated item passes through");
@@ -617,8 +617,8 @@ fn krm_function_reports_errors_as_results_on_the_offending_object() {
     );
     let o = krm(&input, None);
     assert_eq!(o.status.code(), Some(1));
-    let list: Value = serde_yaml::from_str(&stdout(&o)).unwrap();
-    let expected_items: Value = serde_yaml::from_str::<Value>(&input).unwrap()["items"].clone();
+    let list: Value = serde_yaml_ng::from_str(&stdout(&o)).unwrap();
+    let expected_items: Value = serde_yaml_ng::from_str::<Value>(&input).unwrap()["items"].clone();
     assert_eq!(
         list["items"], expected_items,
         "input items returned unchanged"
@@ -665,7 +665,7 @@ fn krm_function_reports_warnings_as_warning_results() {
     );
     let o = krm(&input, None);
     let out = ok(o.clone(), "mm2gen krm");
-    let list: Value = serde_yaml::from_str(&out).unwrap();
+    let list: Value = serde_yaml_ng::from_str(&out).unwrap();
     let results = list["results"].as_array().unwrap();
     assert!(!results.is_empty());
     for r in results {

@@ -25,7 +25,7 @@ fn two_regions(extra: &[&str]) -> std::process::Output {
 }
 
 fn objects(yaml: &str) -> Vec<serde_json::Value> {
-    serde_yaml::Deserializer::from_str(yaml)
+    serde_yaml_ng::Deserializer::from_str(yaml)
         .map(|d| serde::Deserialize::deserialize(d).unwrap())
         .collect()
 }

@@ -56,7 +56,7 @@ fn writes_one_file_per_object_and_a_kustomization_that_kubectl_builds() {
         String::from_utf8_lossy(&built.stderr)
     );
     let parse = |s: &str| -> Vec<serde_json::Value> {
-        let mut v: Vec<serde_json::Value> = serde_yaml::Deserializer::from_str(s)
+        let mut v: Vec<serde_json::Value> = serde_yaml_ng::Deserializer::from_str(s)
             .map(|d| serde::Deserialize::deserialize(d).unwrap())
             .collect();
         v.sort_by_key(|o| format!("{}/{}", o["kind"], o["metadata"]["name"]));

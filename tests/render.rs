@@ -43,7 +43,7 @@ fn json_input_and_reordered_keys_give_the_same_bytes() {
         fixture("multi-replica.yaml"),
     ] {
         let yaml_text = std::fs::read_to_string(&fixture_path).unwrap();
-        let value: serde_json::Value = serde_yaml::from_str(&yaml_text).unwrap();
+        let value: serde_json::Value = serde_yaml_ng::from_str(&yaml_text).unwrap();
         let kc = if fixture_path.ends_with("multi-replica.yaml") {
             fixture("target-kafkacluster.yaml")
         } else {
@@ -185,7 +185,7 @@ fn json_output_is_a_v1_list_of_the_same_objects() {
     ]);
     let list: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(list["kind"], "List");
-    let from_yaml: Vec<serde_json::Value> = serde_yaml::Deserializer::from_str(&yaml)
+    let from_yaml: Vec<serde_json::Value> = serde_yaml_ng::Deserializer::from_str(&yaml)
         .map(|d| serde::Deserialize::deserialize(d).unwrap())
         .collect();
     assert_eq!(list["items"].as_array().unwrap(), &from_yaml);
@@ -213,7 +213,7 @@ fn user_properties_come_out_verbatim_after_the_maintained_section() {
         .unwrap();
     let props = cm["data"]["mm2.properties"].as_str().unwrap();
     let descriptor: serde_json::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(&d).unwrap()).unwrap();
+        serde_yaml_ng::from_str(&std::fs::read_to_string(&d).unwrap()).unwrap();
     let user = descriptor["mirrorMaker2Properties"].as_str().unwrap();
     let (maintained, rest) = props.split_once("# user provided mm2 settings\n").unwrap();
     assert_eq!(rest, format!("{user}\n"));

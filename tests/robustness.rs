@@ -35,7 +35,7 @@ fn render(text: &str) -> Result<String, String> {
 }
 
 fn properties_of(yaml: &str) -> String {
-    let cm = serde_yaml::Deserializer::from_str(yaml)
+    let cm = serde_yaml_ng::Deserializer::from_str(yaml)
         .map(|d| <serde_json::Value as serde::Deserialize>::deserialize(d).unwrap())
         .find(|o| o["kind"] == "ConfigMap")
         .unwrap();
@@ -89,7 +89,7 @@ proptest! {
             let props = properties_of(&yaml);
             let maintained: Vec<&str> = props.lines().take_while(|l| *l != "# user provided mm2 settings").collect();
             prop_assert_eq!(maintained.len(), 4, "{}", props);
-            let objects = serde_yaml::Deserializer::from_str(&yaml).count();
+            let objects = serde_yaml_ng::Deserializer::from_str(&yaml).count();
             prop_assert_eq!(objects, 4);
         }
     }

@@ -42,7 +42,7 @@ fn every_rendered_object_passes_the_kubernetes_schemas_of_three_minors() {
             .filter(|(_, o)| o["kind"] != "KafkaUser")
         {
             let path = dir.path().join(format!("{name}-{i}.yaml"));
-            std::fs::write(&path, serde_yaml::to_string(o).unwrap()).unwrap();
+            std::fs::write(&path, serde_yaml_ng::to_string(o).unwrap()).unwrap();
             files.push(path);
         }
     }

@@ -186,7 +186,7 @@ spec:
     s->t.enabled=true
 "#;
         let (text, _) = expand_text("s", stream, &Inputs::default(), Path::new(".")).unwrap();
-        let objects: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&text)
+        let objects: Vec<serde_yaml_ng::Value> = serde_yaml_ng::Deserializer::from_str(&text)
             .map(|d| serde::Deserialize::deserialize(d).unwrap())
             .collect();
         assert!(objects.len() >= 3, "{text}");

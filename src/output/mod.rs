@@ -72,7 +72,7 @@ impl Manifest {
             out.push('\n');
         }
         out.push_str(
-            &serde_yaml::to_string(&self.value).expect("a JSON value always serializes to YAML"),
+            &serde_yaml_ng::to_string(&self.value).expect("a JSON value always serializes to YAML"),
         );
         out
     }
