@@ -10,11 +10,6 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use mm2gen::output::{self, DirectoryCheck};
 use mm2gen::{Diagnostic, Error, Format, Inputs};
 
-// A render allocates many small strings and tree nodes; mimalloc serves them in about half the
-// instructions of glibc's malloc (callgrind, 1,000-flow descriptor).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const EXAMPLES: &str = "\
 Examples:
   # Render the bundled example to stdout
