@@ -6,12 +6,15 @@ Same setup as the e2e test, but plaintext and without ACLs: two single-node KRaf
 127.0.0.1, the guide's descriptor rendered with `$MM2GEN_BIN render`, the rendered Deployment's
 container run by mm2e2e_pod.Pod. Then, in the same run:
 
-  1. MM2:  N keyed records are produced into `bench` on the source while a watcher polls the end
-           offsets of `bench` on the target; reported: records/s from the first produced record to
-           the last record visible on the target, and that end-to-end time;
-  2. raw:  the same N records are produced straight into `bench-raw` on the target; records/s.
+  1. backlog: N keyed records are in `bench` on the source before MirrorMaker2 starts (the
+              migration case: existing data to copy); a watcher polls the end offsets of `bench`
+              on the target; reported: records/s from the first to the last record visible there;
+  2. live:    N more records are produced into `bench` on the source while MirrorMaker2 runs;
+              reported: records/s from the first produced record to the last visible on the target
+              (producer, brokers and MirrorMaker2 then share the CPUs), and that end-to-end time;
+  3. raw:     the same N records are produced straight into `bench-raw` on the target; records/s.
 
-Prints both rates and their ratio (MM2 / raw), and writes them as JSON with --json FILE.
+Prints the rates and the ratios MM2 / raw, and writes them as JSON with --json FILE.
 
     tests/e2e/install-kafka
     MM2GEN_BIN=target/debug/mm2gen python3 tests/e2e/bench_migration.py --records 200000
@@ -46,6 +49,41 @@ def bench_properties() -> str:
     lines = [line for line in test_e2e.guide_properties().splitlines()
              if not re.match(r"^source-cluster\.(security|ssl)\.", line)]
     return "\n".join(lines)
+
+
+def watch_target(a, target, pod, base, left, expected: int, produce) -> dict:
+    """Waits until `expected` records are visible in `bench` on the target, polling its end
+    offsets from a helper; with `produce`, runs it once the watcher is polling. Returns the
+    watcher's timings (and the producer's)."""
+    ready = base / f"watch-{expected}.ready"
+    result: dict = {}
+    errors: list[BaseException] = []
+
+    def watch():
+        try:
+            result.update(kafka.run_helper(
+                "watch", {"cluster": target.client(), "topic": "bench", "records": expected,
+                          "timeoutMs": int(left(600) * 1000) - 5000, "readyFile": str(ready)},
+                base / "helper", left(600),
+                abort=lambda: None if pod.running() else f"MM2 exited with {pod.proc.returncode}"))
+        except BaseException as ex:  # noqa: BLE001 - reported by the caller
+            errors.append(ex)
+
+    th = threading.Thread(target=watch)
+    th.start()
+    while not ready.exists() and th.is_alive():
+        time.sleep(0.05)
+    topic_visible = time.monotonic()
+    if errors or not ready.exists():
+        th.join()
+        raise RuntimeError(f"MM2 did not create `bench` on the target: {errors}\n{pod.logs(60)}")
+    produced = produce() if produce else None
+    th.join(left(600))
+    if errors:
+        raise errors[0]
+    if result.get("lastVisibleMs", -1) < 0:
+        raise RuntimeError(f"not all records visible on the target in time: {result}\n{pod.logs(60)}")
+    return {"watch": result, "produced": produced, "topic_visible_monotonic": topic_visible}
 
 
 def main() -> int:
@@ -101,69 +139,57 @@ def main() -> int:
             print(f"mm2gen render failed: {' '.join(cmd)}\n{r.stdout}{r.stderr}", file=sys.stderr)
             return 1
         objects = load_objects(out)
+        # 1. backlog: the records are on the source before MirrorMaker2 starts
+        backlog = kafka.run_helper("produce", {"cluster": source.client(), "topic": "bench",
+                                               "records": a.records, "valueBytes": a.value_bytes},
+                                   base / "helper", left(600))
         pod = Pod(objects, base / "mm2", paths.libs_dir(),
                   expected_image=f"apache/kafka:{paths.kafka_version()}")
         t_mm2 = time.monotonic()
         pod.start()
+        drained = watch_target(a, target, pod, base, left, expected=a.records, produce=None)
+        mm2_ready_s = drained["topic_visible_monotonic"] - t_mm2
 
-        # 1. through MM2: a watcher on the target waits until MM2 has created `bench` there (MM2 is
-        #    replicating), then polls its end offsets; only then the producer writes to the source
-        ready = base / "watch.ready"
-        watch_result: dict = {}
-        watch_error: list[BaseException] = []
+        # 2. live: N more records while MirrorMaker2 runs
+        live = watch_target(a, target, pod, base, left, expected=2 * a.records,
+                            produce=lambda: kafka.run_helper(
+                                "produce", {"cluster": source.client(), "topic": "bench",
+                                            "records": a.records, "valueBytes": a.value_bytes},
+                                base / "helper", left(600)))
+        produced = live["produced"]
+        watch_result = live["watch"]
 
-        def watch():
-            try:
-                watch_result.update(kafka.run_helper(
-                    "watch", {"cluster": target.client(), "topic": "bench", "records": a.records,
-                              "timeoutMs": int(left(600) * 1000) - 5000, "readyFile": str(ready)},
-                    base / "helper", left(600),
-                    abort=lambda: None if pod.running() else f"MM2 exited with {pod.proc.returncode}"))
-            except BaseException as ex:  # noqa: BLE001 - reported by the main thread
-                watch_error.append(ex)
-
-        th = threading.Thread(target=watch)
-        th.start()
-        while not ready.exists() and th.is_alive():
-            time.sleep(0.05)
-        if watch_error or not ready.exists():
-            raise RuntimeError(f"MM2 did not create `bench` on the target: {watch_error}\n{pod.logs(60)}")
-        mm2_ready_s = time.monotonic() - t_mm2
-        produced = kafka.run_helper("produce", {"cluster": source.client(), "topic": "bench",
-                                                "records": a.records, "valueBytes": a.value_bytes},
-                                    base / "helper", left(600))
-        th.join(left(600))
-        if watch_error:
-            raise watch_error[0]
-        if watch_result.get("lastVisibleMs", -1) < 0:
-            raise RuntimeError(f"not all records visible on the target in time: {watch_result}\n{pod.logs(60)}")
-
-        # 2. raw producer into the target, same records
+        # 3. raw producer into the target, same records
         raw = kafka.run_helper("produce", {"cluster": target.client(), "topic": "bench-raw",
                                            "records": a.records, "valueBytes": a.value_bytes},
                                base / "helper", left(600))
 
+        drain_ms = drained["watch"]["lastVisibleMs"] - drained["watch"]["firstVisibleMs"]
         e2e_ms = watch_result["lastVisibleMs"] - produced["startMs"]
         raw_ms = raw["endMs"] - raw["startMs"]
+        rate = lambda ms: round(a.records / max(ms, 1) * 1000)  # noqa: E731
         res = {
             "kafka": paths.kafka_version(),
             "records": a.records,
             "partitions": a.partitions,
             "value_bytes": a.value_bytes,
+            "source_produce_records_per_s": rate(backlog["endMs"] - backlog["startMs"]),
             "mm2_startup_until_topic_created_s": round(mm2_ready_s, 1),
-            "source_produce_records_per_s": round(a.records / max(produced["endMs"] - produced["startMs"], 1) * 1000),
-            "mm2_records_per_s": round(a.records / max(e2e_ms, 1) * 1000),
-            "mm2_first_produce_to_last_visible_s": round(e2e_ms / 1000, 2),
-            "mm2_first_to_last_visible_s": round(
-                (watch_result["lastVisibleMs"] - watch_result["firstVisibleMs"]) / 1000, 2),
-            "raw_producer_records_per_s": round(a.records / max(raw_ms, 1) * 1000),
+            "backlog_mm2_records_per_s": rate(drain_ms),
+            "backlog_mm2_first_to_last_visible_s": round(drain_ms / 1000, 2),
+            "live_mm2_records_per_s": rate(e2e_ms),
+            "live_mm2_first_produce_to_last_visible_s": round(e2e_ms / 1000, 2),
+            "raw_producer_records_per_s": rate(raw_ms),
         }
-        res["ratio_mm2_to_raw"] = round(res["mm2_records_per_s"] / res["raw_producer_records_per_s"], 3)
+        res["ratio_backlog_mm2_to_raw"] = round(res["backlog_mm2_records_per_s"] / res["raw_producer_records_per_s"], 3)
+        res["ratio_live_mm2_to_raw"] = round(res["live_mm2_records_per_s"] / res["raw_producer_records_per_s"], 3)
         print(json.dumps(res, indent=2))
-        print(f"\nMM2 replicated {a.records} records at {res['mm2_records_per_s']}/s "
-              f"(first produce -> last visible on target: {res['mm2_first_produce_to_last_visible_s']} s); "
-              f"raw producer into the target: {res['raw_producer_records_per_s']}/s; "
-              f"ratio MM2/raw = {res['ratio_mm2_to_raw']}")
+        print(f"\nraw producer into the target: {res['raw_producer_records_per_s']}/s\n"
+              f"MM2 copying a backlog of {a.records} records: {res['backlog_mm2_records_per_s']}/s "
+              f"(ratio MM2/raw = {res['ratio_backlog_mm2_to_raw']})\n"
+              f"MM2 following {a.records} records produced while it runs: {res['live_mm2_records_per_s']}/s, "
+              f"first produce -> last visible on the target {res['live_mm2_first_produce_to_last_visible_s']} s "
+              f"(ratio MM2/raw = {res['ratio_live_mm2_to_raw']})")
         if a.json:
             Path(a.json).write_text(json.dumps(res, indent=2) + "\n")
         ok = True
