@@ -293,8 +293,15 @@ fn read_stdin() -> Result<String, Error> {
 
 fn write_stdout(text: &str) {
     let mut out = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth a panic.
-    let _ = out.write_all(text.as_bytes()).and_then(|_| out.flush());
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        // A reader that stopped early (`| head`) got what it wanted.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            // A full disk behind `> file` must not pass for a complete render.
+            eprintln!("error: cannot write the output: {e}\nhelp: the output is incomplete; free space or write elsewhere (e.g. --output-dir, which writes atomically)");
+            std::process::exit(1);
+        }
+        _ => {}
+    }
 }
 
 fn cwd() -> PathBuf {

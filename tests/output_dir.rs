@@ -196,3 +196,25 @@ fn a_bad_descriptor_leaves_the_directory_untouched() {
     after.sort();
     assert_eq!(before, after);
 }
+
+#[test]
+fn a_failed_write_to_stdout_exits_1_with_the_reason() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full (Linux) to simulate a full disk");
+    let out = mm2gen()
+        .args(["render", "-f"])
+        .arg(example("descriptor.yaml"))
+        .arg("--kafka-cluster")
+        .arg(example("kafkacluster.yaml"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot write the output: No space left on device"),
+        "{}",
+        stderr(&out)
+    );
+}
