@@ -59,7 +59,7 @@ fn environment() -> Environment<'static> {
 
 /// Values go into the templates' YAML as JSON (a YAML subset), so no value can break out of its
 /// field. minijinja's own `tojson` also escapes `<`, `>`, `&` and `'` for HTML, which YAML does not
-/// need and which costs a second pass over every string (a fifth of a large render's templating).
+/// need and which costs a second pass over every string (half of a large render's templating).
 fn tojson(value: &minijinja::Value) -> Result<minijinja::Value, minijinja::Error> {
     serde_json::to_string(value)
         .map(minijinja::Value::from_safe_string)

@@ -1,7 +1,7 @@
 //! A small YAML (and therefore JSON) document tree that remembers where every node came from.
 //!
-//! serde YAML deserializers drop positions once a value is deserialized, but every mm2gen error must point
-//! at the user's line and column. saphyr-parser (the maintained successor of yaml-rust) gives
+//! serde YAML deserializers drop positions once a value is deserialized, but every mm2gen error
+//! must point at the user's line and column. saphyr-parser (the maintained successor of yaml-rust) gives
 //! events with spans; we build a tree from them with the limits that keep hostile input cheap:
 //! no aliases (alias bombs), bounded nesting depth, bounded size.
 
