@@ -1,6 +1,11 @@
-//! Rendering: the minijinja templates in templates/ (embedded at build time) place the model's
-//! values into YAML documents. Every value goes through `tojson`, so no descriptor value can add
-//! a line or a field to a manifest.
+//! Rendering: the minijinja templates in templates/ (embedded at build time) give each object
+//! its YAML structure; every value the model supplies goes in through `tojson`. That filter does
+//! not print the value: it sets it aside and prints a placeholder, which is swapped for the value
+//! once the template's YAML is parsed. So no descriptor value can add a line or a field to a
+//! manifest, and values are never parsed as YAML at all (for a 1,000-flow descriptor, reading
+//! the grants and mm2.properties back from YAML text was a third of the render).
+
+use std::sync::{Arc, Mutex};
 
 use minijinja::{context, Environment, UndefinedBehavior};
 use serde_json::Value;
@@ -44,12 +49,36 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-fn environment() -> Environment<'static> {
+/// What `tojson` set aside, in order; the placeholder of the value at index `i` is
+/// `placeholder(i)`.
+type Placed = Arc<Mutex<Vec<Value>>>;
+
+const PLACEHOLDER_PREFIX: &str = "__mm2gen_value_";
+const PLACEHOLDER_SUFFIX: &str = "__";
+
+fn placeholder(index: usize) -> String {
+    format!("{PLACEHOLDER_PREFIX}{index}{PLACEHOLDER_SUFFIX}")
+}
+
+fn environment(placed: &Placed) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_trim_blocks(true);
     env.set_lstrip_blocks(true);
-    env.add_filter("tojson", tojson);
+    let placed = Arc::clone(placed);
+    env.add_filter(
+        "tojson",
+        move |value: &minijinja::Value| -> Result<minijinja::Value, minijinja::Error> {
+            let json = serde_json::to_value(value).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
+            })?;
+            let mut placed = placed.lock().expect("rendering is single-threaded");
+            placed.push(json);
+            Ok(minijinja::Value::from_safe_string(placeholder(
+                placed.len() - 1,
+            )))
+        },
+    );
     for (name, source) in TEMPLATES {
         env.add_template(name, source)
             .unwrap_or_else(|e| panic!("embedded template {name} does not parse: {e}"));
@@ -57,18 +86,51 @@ fn environment() -> Environment<'static> {
     env
 }
 
-/// Values go into the templates' YAML as JSON (a YAML subset), so no value can break out of its
-/// field. minijinja's own `tojson` also escapes `<`, `>`, `&` and `'` for HTML, which YAML does not
-/// need and which costs a second pass over every string (half of a large render's templating).
-fn tojson(value: &minijinja::Value) -> Result<minijinja::Value, minijinja::Error> {
-    serde_json::to_string(value)
-        .map(minijinja::Value::from_safe_string)
-        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string()))
+/// Swaps every placeholder in `value` (the parsed template) for the value it stands for. A
+/// placeholder inside a longer string means a template used `tojson` mid-scalar, where the
+/// value would have been spliced into text: a template bug.
+fn put_values_in(value: &mut Value, placed: &mut [Value]) -> std::result::Result<(), String> {
+    match value {
+        Value::String(s) => {
+            if let Some(index) = s
+                .strip_prefix(PLACEHOLDER_PREFIX)
+                .and_then(|rest| rest.strip_suffix(PLACEHOLDER_SUFFIX))
+                .and_then(|digits| digits.parse::<usize>().ok())
+            {
+                let slot = placed
+                    .get_mut(index)
+                    .ok_or_else(|| format!("placeholder {s} has no value"))?;
+                *value = std::mem::take(slot);
+            } else if s.contains(PLACEHOLDER_PREFIX) {
+                return Err(format!(
+                    "`tojson` inside the string {s:?}: a value must be a whole YAML scalar"
+                ));
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                put_values_in(item, placed)?;
+            }
+        }
+        Value::Object(map) => {
+            if let Some(key) = map.keys().find(|k| k.contains(PLACEHOLDER_PREFIX)) {
+                return Err(format!(
+                    "`tojson` in the mapping key {key:?}: keys are template text"
+                ));
+            }
+            for item in map.values_mut() {
+                put_values_in(item, placed)?;
+            }
+        }
+        Value::Null | Value::Bool(_) | Value::Number(_) => {}
+    }
+    Ok(())
 }
 
 /// Renders every object of the model, in kind order, as JSON values.
 pub fn render(model: &Model) -> Result<Vec<Value>> {
-    let env = environment();
+    let placed = Placed::default();
+    let env = environment(&placed);
     let ctx = context! {
         model => model,
         config_dir => CONFIG_DIR,
@@ -98,6 +160,11 @@ pub fn render(model: &Model) -> Result<Vec<Value>> {
                     )))
                 }
             };
+            put_values_in(
+                &mut value,
+                &mut placed.lock().expect("rendering is single-threaded"),
+            )
+            .map_err(|e| internal(format!("template {name}: {e}")))?;
             add_annotations(&mut value, &model.object_annotations);
             objects.push(value);
         }
@@ -127,8 +194,33 @@ fn internal(message: String) -> crate::diagnostics::Error {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn every_embedded_template_parses() {
-        let _ = super::environment();
+        let _ = environment(&Placed::default());
+    }
+
+    #[test]
+    fn placeholders_are_swapped_for_their_values_whole() {
+        let mut placed = vec![serde_json::json!({"a": [1, "x: y"]}), Value::Null];
+        let mut doc =
+            serde_json::json!({"spec": placeholder(0), "list": [placeholder(1), "plain"]});
+        put_values_in(&mut doc, &mut placed).unwrap();
+        assert_eq!(
+            doc,
+            serde_json::json!({"spec": {"a": [1, "x: y"]}, "list": [null, "plain"]})
+        );
+    }
+
+    #[test]
+    fn a_placeholder_spliced_into_text_is_a_template_bug() {
+        let mut placed = vec![Value::String("v".into())];
+        let mut doc = serde_json::json!({"name": format!("prefix-{}", placeholder(0))});
+        let err = put_values_in(&mut doc, &mut placed).unwrap_err();
+        assert!(err.contains("whole YAML scalar"), "{err}");
+        let mut doc = serde_json::json!({ placeholder(0): "v" });
+        let err = put_values_in(&mut doc, &mut placed).unwrap_err();
+        assert!(err.contains("mapping key"), "{err}");
     }
 }

@@ -12,7 +12,9 @@ use crate::diagnostics::{Collector, Diagnostic};
 use super::policy::NamingPolicy;
 use super::{check_dns_label, Flow, KafkaUserModel, UserProperties};
 
+/// One entry of the KafkaUser's `spec.topicGrants`, serialized in the CRD's shape.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "camelCase")]
 pub struct TopicGrant {
     pub topic_name: String,
     /// `read` or `write`.
