@@ -145,7 +145,7 @@ fn resource_list(items: Vec<Value>, findings: &[Finding], source: &SourceFile) -
     if !results.is_empty() {
         list["results"] = Value::Array(results);
     }
-    serde_yaml_ng::to_string(&list).expect("a JSON value always serializes to YAML")
+    crate::output::yaml_text(&list)
 }
 
 /// `kind name (file)` of an object, for stderr.
