@@ -174,6 +174,33 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
     })
 }
 
+#[test]
+fn multi_line_strings_read_back_whatever_their_first_line() {
+    for text in [
+        "\t\n",
+        "\tx\ny",
+        "\n\tx",
+        "\n  x\ny",
+        "  x\ny",
+        "\n",
+        "\n\n",
+        " \n",
+        "x\n",
+        "x\n\n\n",
+        "x\n\ty",
+        "x\n \ny",
+        "x\n\n  y\n",
+        "# header\n  indented=1\n\tkey=tab\n",
+        "x \ny\t\n",
+    ] {
+        let value = serde_json::json!({"data": {"mm2.properties": text}, "list": [text, [text]]});
+        let yaml = mm2gen::output::yaml_text(&value);
+        let back: serde_json::Value = serde_yaml_ng::from_str(&yaml)
+            .unwrap_or_else(|e| panic!("{text:?} written as\n{yaml}\ndoes not parse: {e}"));
+        assert_eq!(back, value, "{text:?} written as\n{yaml}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, .. ProptestConfig::default() })]
 

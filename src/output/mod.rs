@@ -47,8 +47,40 @@ pub fn yaml_text(value: &Value) -> String {
     let mut options = serde_saphyr::SerializerOptions::default();
     // Folding long lines at spaces is for prose; manifests hold commands and JSON annotations.
     options.folded_wrap_chars = usize::MAX;
-    serde_saphyr::to_string_with_options(value, options)
+    serde_saphyr::to_string_with_options(&YamlValue(value), options)
         .expect("a JSON value always serializes to YAML")
+}
+
+/// `value` for serde-saphyr, with the multi-line strings a literal block cannot carry safely
+/// double-quoted instead. serde-saphyr 2.2 writes a string whose first line with content
+/// starts with a tab as a block that libyaml refuses ("found a tab character where an
+/// indentation space is expected"; found by the round-trip property test in
+/// tests/robustness.rs). Only blocks whose first line starts with a visible character are kept,
+/// which leaves no indentation to guess; mm2.properties starts with mm2gen's own header line, so
+/// it always stays a readable block.
+struct YamlValue<'a>(&'a Value);
+
+impl serde::Serialize for YamlValue<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Value::String(text) if text.contains('\n') && !literal_block_safe(text) => {
+                serde_saphyr::DoubleQuoted(text.as_str()).serialize(serializer)
+            }
+            Value::Array(items) => serializer.collect_seq(items.iter().map(YamlValue)),
+            Value::Object(map) => {
+                serializer.collect_map(map.iter().map(|(key, value)| (key, YamlValue(value))))
+            }
+            other => other.serialize(serializer),
+        }
+    }
+}
+
+/// The first line starts with a visible character (not a space, a tab or the line's end).
+fn literal_block_safe(text: &str) -> bool {
+    text.split('\n')
+        .next()
+        .and_then(|first| first.chars().next())
+        .is_some_and(|c| c != ' ' && c != '\t')
 }
 
 /// First line of every file mm2gen writes into a directory; files without it are never touched.
