@@ -199,6 +199,12 @@ fn multi_line_strings_read_back_whatever_their_first_line() {
             .unwrap_or_else(|e| panic!("{text:?} written as\n{yaml}\ndoes not parse: {e}"));
         assert_eq!(back, value, "{text:?} written as\n{yaml}");
     }
+    // YAML allows implicit keys up to 1,024 characters; a longer key needs the explicit `? ` form.
+    let long = "k".repeat(1100);
+    let value = serde_json::json!({ long.clone(): "v", "m": { long: [1] } });
+    let yaml = mm2gen::output::yaml_text(&value);
+    let back: serde_json::Value = serde_yaml_ng::from_str(&yaml).unwrap();
+    assert_eq!(back, value);
 }
 
 proptest! {
