@@ -50,8 +50,8 @@ const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 /// What `tojson` set aside, in order; the placeholder of the value at index `i` is
-/// `placeholder(i)`.
-type Placed = Arc<Mutex<Vec<Value>>>;
+/// `placeholder(i)`. A value moves into the object at its placeholder, leaving `None`.
+type Placed = Arc<Mutex<Vec<Option<Value>>>>;
 
 const PLACEHOLDER_PREFIX: &str = "__mm2gen_value_";
 const PLACEHOLDER_SUFFIX: &str = "__";
@@ -73,7 +73,7 @@ fn environment(placed: &Placed) -> Environment<'static> {
                 minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
             })?;
             let mut placed = placed.lock().expect("rendering is single-threaded");
-            placed.push(json);
+            placed.push(Some(json));
             Ok(minijinja::Value::from_safe_string(placeholder(
                 placed.len() - 1,
             )))
@@ -89,7 +89,10 @@ fn environment(placed: &Placed) -> Environment<'static> {
 /// Swaps every placeholder in `value` (the parsed template) for the value it stands for. A
 /// placeholder inside a longer string means a template used `tojson` mid-scalar, where the
 /// value would have been spliced into text: a template bug.
-fn put_values_in(value: &mut Value, placed: &mut [Value]) -> std::result::Result<(), String> {
+fn put_values_in(
+    value: &mut Value,
+    placed: &mut [Option<Value>],
+) -> std::result::Result<(), String> {
     match value {
         Value::String(s) => {
             if let Some(index) = s
@@ -97,10 +100,12 @@ fn put_values_in(value: &mut Value, placed: &mut [Value]) -> std::result::Result
                 .and_then(|rest| rest.strip_suffix(PLACEHOLDER_SUFFIX))
                 .and_then(|digits| digits.parse::<usize>().ok())
             {
-                let slot = placed
+                *value = placed
                     .get_mut(index)
-                    .ok_or_else(|| format!("placeholder {s} has no value"))?;
-                *value = std::mem::take(slot);
+                    .and_then(Option::take)
+                    .ok_or_else(|| {
+                        format!("placeholder {s} placed twice: apply `tojson` where the value goes, not in a `set`")
+                    })?;
             } else if s.contains(PLACEHOLDER_PREFIX) {
                 return Err(format!(
                     "`tojson` inside the string {s:?}: a value must be a whole YAML scalar"
@@ -203,7 +208,10 @@ mod tests {
 
     #[test]
     fn placeholders_are_swapped_for_their_values_whole() {
-        let mut placed = vec![serde_json::json!({"a": [1, "x: y"]}), Value::Null];
+        let mut placed = vec![
+            Some(serde_json::json!({"a": [1, "x: y"]})),
+            Some(Value::Null),
+        ];
         let mut doc =
             serde_json::json!({"spec": placeholder(0), "list": [placeholder(1), "plain"]});
         put_values_in(&mut doc, &mut placed).unwrap();
@@ -215,12 +223,20 @@ mod tests {
 
     #[test]
     fn a_placeholder_spliced_into_text_is_a_template_bug() {
-        let mut placed = vec![Value::String("v".into())];
+        let mut placed = vec![Some(Value::String("v".into()))];
         let mut doc = serde_json::json!({"name": format!("prefix-{}", placeholder(0))});
         let err = put_values_in(&mut doc, &mut placed).unwrap_err();
         assert!(err.contains("whole YAML scalar"), "{err}");
         let mut doc = serde_json::json!({ placeholder(0): "v" });
         let err = put_values_in(&mut doc, &mut placed).unwrap_err();
         assert!(err.contains("mapping key"), "{err}");
+    }
+
+    #[test]
+    fn a_placeholder_used_twice_is_a_template_bug_not_a_null() {
+        let mut placed = vec![Some(Value::String("v".into()))];
+        let mut doc = serde_json::json!({"a": placeholder(0), "b": placeholder(0)});
+        let err = put_values_in(&mut doc, &mut placed).unwrap_err();
+        assert!(err.contains("placed twice"), "{err}");
     }
 }
