@@ -100,12 +100,12 @@ fn put_values_in(
                 .and_then(|rest| rest.strip_suffix(PLACEHOLDER_SUFFIX))
                 .and_then(|digits| digits.parse::<usize>().ok())
             {
-                *value = placed
-                    .get_mut(index)
-                    .and_then(Option::take)
-                    .ok_or_else(|| {
-                        format!("placeholder {s} placed twice: apply `tojson` where the value goes, not in a `set`")
-                    })?;
+                let slot = placed.get_mut(index).ok_or_else(|| {
+                    format!("{s} is template text, not a placeholder `tojson` made")
+                })?;
+                *value = slot.take().ok_or_else(|| {
+                    format!("placeholder {s} placed twice: apply `tojson` where the value goes, not in a `set`")
+                })?;
             } else if s.contains(PLACEHOLDER_PREFIX) {
                 return Err(format!(
                     "`tojson` inside the string {s:?}: a value must be a whole YAML scalar"
@@ -238,5 +238,8 @@ mod tests {
         let mut doc = serde_json::json!({"a": placeholder(0), "b": placeholder(0)});
         let err = put_values_in(&mut doc, &mut placed).unwrap_err();
         assert!(err.contains("placed twice"), "{err}");
+        let mut doc = serde_json::json!({"a": placeholder(7)});
+        let err = put_values_in(&mut doc, &mut placed).unwrap_err();
+        assert!(err.contains("template text"), "{err}");
     }
 }
