@@ -5,7 +5,8 @@
 //! manifest, and values are never parsed as YAML at all (for a 1,000-flow descriptor, reading
 //! the grants and mm2.properties back from YAML text was a third of the render).
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::sync::OnceLock;
 
 use minijinja::{context, Environment, UndefinedBehavior};
 use serde_json::Value;
@@ -49,9 +50,12 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
 ];
 
-/// What `tojson` set aside, in order; the placeholder of the value at index `i` is
-/// `placeholder(i)`. A value moves into the object at its placeholder, leaving `None`.
-type Placed = Arc<Mutex<Vec<Option<Value>>>>;
+thread_local! {
+    /// What `tojson` set aside during the current render on this thread, in order; the
+    /// placeholder of the value at index `i` is `placeholder(i)`. A value moves into the object
+    /// at its placeholder, leaving `None`. Per thread, so the compiled templates can be shared.
+    static PLACED: RefCell<Vec<Option<Value>>> = const { RefCell::new(Vec::new()) };
+}
 
 const PLACEHOLDER_PREFIX: &str = "__mm2gen_value_";
 const PLACEHOLDER_SUFFIX: &str = "__";
@@ -60,30 +64,34 @@ fn placeholder(index: usize) -> String {
     format!("{PLACEHOLDER_PREFIX}{index}{PLACEHOLDER_SUFFIX}")
 }
 
-fn environment(placed: &Placed) -> Environment<'static> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_trim_blocks(true);
-    env.set_lstrip_blocks(true);
-    let placed = Arc::clone(placed);
-    env.add_filter(
-        "tojson",
-        move |value: &minijinja::Value| -> Result<minijinja::Value, minijinja::Error> {
-            let json = serde_json::to_value(value).map_err(|e| {
-                minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
-            })?;
-            let mut placed = placed.lock().expect("rendering is single-threaded");
-            placed.push(Some(json));
-            Ok(minijinja::Value::from_safe_string(placeholder(
-                placed.len() - 1,
-            )))
-        },
-    );
-    for (name, source) in TEMPLATES {
-        env.add_template(name, source)
-            .unwrap_or_else(|e| panic!("embedded template {name} does not parse: {e}"));
-    }
-    env
+/// The embedded templates, compiled once per process: a stream with many migrations (the Helm
+/// post-renderer, a KRM ResourceList) renders them all with one compilation.
+pub fn compiled_templates() -> &'static Environment<'static> {
+    static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+    ENVIRONMENT.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_trim_blocks(true);
+        env.set_lstrip_blocks(true);
+        env.add_filter("tojson", set_aside);
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .unwrap_or_else(|e| panic!("embedded template {name} does not parse: {e}"));
+        }
+        env
+    })
+}
+
+/// The `tojson` filter: keeps the value for `put_values_in` and prints its placeholder.
+fn set_aside(value: &minijinja::Value) -> Result<minijinja::Value, minijinja::Error> {
+    let json = serde_json::to_value(value).map_err(|e| {
+        minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
+    })?;
+    let index = PLACED.with_borrow_mut(|placed| {
+        placed.push(Some(json));
+        placed.len() - 1
+    });
+    Ok(minijinja::Value::from_safe_string(placeholder(index)))
 }
 
 /// Swaps every placeholder in `value` (the parsed template) for the value it stands for. A
@@ -134,8 +142,8 @@ fn put_values_in(
 
 /// Renders every object of the model, in kind order, as JSON values.
 pub fn render(model: &Model) -> Result<Vec<Value>> {
-    let placed = Placed::default();
-    let env = environment(&placed);
+    let env = compiled_templates();
+    PLACED.with_borrow_mut(Vec::clear);
     let ctx = context! {
         model => model,
         config_dir => CONFIG_DIR,
@@ -165,15 +173,14 @@ pub fn render(model: &Model) -> Result<Vec<Value>> {
                     )))
                 }
             };
-            put_values_in(
-                &mut value,
-                &mut placed.lock().expect("rendering is single-threaded"),
-            )
-            .map_err(|e| internal(format!("template {name}: {e}")))?;
+            PLACED
+                .with_borrow_mut(|placed| put_values_in(&mut value, placed))
+                .map_err(|e| internal(format!("template {name}: {e}")))?;
             add_annotations(&mut value, &model.object_annotations);
             objects.push(value);
         }
     }
+    PLACED.with_borrow_mut(Vec::clear);
     Ok(objects)
 }
 
@@ -203,7 +210,7 @@ mod tests {
 
     #[test]
     fn every_embedded_template_parses() {
-        let _ = environment(&Placed::default());
+        let _ = compiled_templates();
     }
 
     #[test]
