@@ -29,6 +29,23 @@ pub fn kafka_version_of_image(image: &str) -> Option<String> {
     parse(tag).map(|_| tag.split(['-', '+']).next().unwrap_or(tag).to_string())
 }
 
+/// Whether every Connect plugin in `image` has a ServiceLoader manifest, so MirrorMaker2 can
+/// find them without scanning every class on its classpath: true for the official image
+/// (`apache/kafka`, also through a registry mirror) from Kafka 3.6 on, which added the manifests
+/// with `plugin.discovery` (KIP-898). Another image may add plugins that have none.
+pub fn official_image_has_plugin_manifests(image: &str) -> bool {
+    let repository = image.split('@').next().unwrap_or(image);
+    let repository = match repository.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => name,
+        _ => repository,
+    };
+    let official = repository == "apache/kafka" || repository.ends_with("/apache/kafka");
+    official
+        && kafka_version_of_image(image)
+            .and_then(|v| parse(&v))
+            .is_some_and(|v| v >= (3, 6, 0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,6 +66,32 @@ mod tests {
             kafka_version_of_image(DEFAULT_IMAGE).as_deref(),
             Some(KAFKA_VERSION)
         );
+    }
+
+    #[test]
+    fn official_images_from_kafka_3_6_have_plugin_manifests() {
+        assert!(official_image_has_plugin_manifests(DEFAULT_IMAGE));
+        assert!(official_image_has_plugin_manifests("apache/kafka:3.6.0"));
+        assert!(official_image_has_plugin_manifests(
+            "docker.io/apache/kafka:3.9.1@sha256:0123"
+        ));
+        assert!(official_image_has_plugin_manifests(
+            "mirror.example.com:5000/apache/kafka:4.0.0"
+        ));
+        assert!(!official_image_has_plugin_manifests("apache/kafka:3.5.2"));
+        assert!(!official_image_has_plugin_manifests(
+            "apache/kafka@sha256:0123"
+        ));
+        assert!(!official_image_has_plugin_manifests("apache/kafka:latest"));
+        assert!(!official_image_has_plugin_manifests(
+            "example.com/my/kafka:4.3.1"
+        ));
+        assert!(!official_image_has_plugin_manifests(
+            "apache/kafka-native:4.3.1"
+        ));
+        assert!(!official_image_has_plugin_manifests(
+            "ghcr.io/banzaicloud/kafka:2.13-3.9.0"
+        ));
     }
 
     #[test]

@@ -365,3 +365,71 @@ fn several_replicas_hand_work_over_after_30_s_unless_the_user_says_otherwise() {
     assert!(theirs.contains(&format!("{key}=120000")), "{theirs}");
     assert!(!theirs.contains(&format!("{key}=30000")), "{theirs}");
 }
+
+#[test]
+fn plugin_discovery_skips_the_classpath_scan_only_where_the_image_is_known_to_allow_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let example_text = std::fs::read_to_string(example("descriptor.yaml")).unwrap();
+    let properties = |descriptor_text: &str, image: Option<&str>| {
+        let d = dir.path().join("d.yaml");
+        std::fs::write(&d, descriptor_text).unwrap();
+        let kc = example("kafkacluster.yaml");
+        let mut args = vec![
+            "render",
+            "-f",
+            path_str(&d),
+            "--kafka-cluster",
+            path_str(&kc),
+            "-o",
+            "json",
+        ];
+        if let Some(image) = image {
+            args.extend(["--image", image]);
+        }
+        let list: serde_json::Value = serde_json::from_str(&render_ok(&args)).unwrap();
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["kind"] == "ConfigMap")
+            .unwrap()["data"]["mm2.properties"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // MirrorMaker2 itself reads the top-level key; each herder only its target cluster's keys.
+    let ours = [
+        "\nplugin.discovery=service_load\n",
+        "\ntarget-cluster.plugin.discovery=service_load\n",
+    ];
+    let default_image = properties(&example_text, None);
+    let official = properties(&example_text, Some("docker.io/apache/kafka:3.9.1"));
+    for text in [&default_image, &official] {
+        for line in ours {
+            assert_eq!(text.matches(line).count(), 1, "{line:?} in {text}");
+        }
+        assert_eq!(text.matches("plugin.discovery").count(), 2, "{text}");
+    }
+
+    // Plugins of another image, or of a Kafka before 3.6, may lack ServiceLoader manifests.
+    for image in ["example.com/kafka-with-plugins:4.3.1", "apache/kafka:3.5.2"] {
+        let other = properties(&example_text, Some(image));
+        assert!(!other.contains("plugin.discovery"), "{image}: {other}");
+    }
+
+    for theirs in [
+        "plugin.discovery=hybrid_fail",
+        "target-cluster.plugin.discovery=only_scan",
+    ] {
+        let text = properties(
+            &example_text.replacen(
+                "mirrorMaker2Properties: |-\n",
+                &format!("mirrorMaker2Properties: |-\n  {theirs}\n"),
+                1,
+            ),
+            None,
+        );
+        assert_eq!(text.matches("plugin.discovery").count(), 1, "{text}");
+        assert!(text.contains(theirs), "{text}");
+    }
+}

@@ -441,7 +441,7 @@ fn build_instance(
             .map(|a| a.alias.as_str())
             .collect();
     }
-    let maintained = maintained_lines(&clusters, &plan, multi_node, &targets, &props);
+    let maintained = maintained_lines(&clusters, &plan, multi_node, &targets, &props, &image);
     check_maintained_conflicts(&props, &maintained, &mut diags);
     diags.check()?;
 
@@ -1592,6 +1592,7 @@ fn maintained_lines(
     multi_node: bool,
     targets: &[&str],
     props: &UserProperties,
+    image: &str,
 ) -> Vec<(String, String)> {
     let mut lines = vec![(
         "clusters".to_string(),
@@ -1619,6 +1620,20 @@ fn maintained_lines(
             format!("config.providers.{p}.param.allowed.paths"),
             secrets::SECRETS_ROOT.into(),
         ));
+    }
+    // Without it MirrorMaker2 scans every class on its classpath for plugins at every start:
+    // once for itself and once per herder, 3 to 4 s each on the e2e machine (more under a CPU
+    // limit), and a WARN that suggests this very setting. A herder reads worker settings from
+    // its target cluster's keys only. Any value of the user's, at any level, is kept alone.
+    let user_sets_discovery = props
+        .entries
+        .iter()
+        .any(|e| e.key == "plugin.discovery" || e.key.ends_with(".plugin.discovery"));
+    if !user_sets_discovery && version::official_image_has_plugin_manifests(image) {
+        lines.push(("plugin.discovery".into(), "service_load".into()));
+        for target in targets {
+            lines.push((format!("{target}.plugin.discovery"), "service_load".into()));
+        }
     }
     if multi_node {
         // The REST server reads `listeners` untransformed (no config providers). With no host,
