@@ -20,14 +20,24 @@ pub struct Problem {
 
 /// Reads `value` as `T` and writes it back; fails on a wrong type or a field `T` would drop.
 pub fn roundtrip<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Value, Problem> {
-    let typed: T = serde_path_to_error::deserialize(value).map_err(|e| Problem {
-        message: if e.path().to_string() == "." {
-            e.inner().to_string()
-        } else {
-            format!("at `{}`: {}", e.path(), e.inner())
-        },
-        help: "check the value against the Kubernetes API reference for this field".to_string(),
-    })?;
+    // Tracking the path costs as much as reading the object, so it is tracked only to
+    // explain a failure, by reading the object again.
+    let typed = match T::deserialize(value) {
+        Ok(typed) => typed,
+        Err(plain) => {
+            let message = match serde_path_to_error::deserialize::<_, T>(value) {
+                Err(e) if e.path().to_string() != "." => {
+                    format!("at `{}`: {}", e.path(), e.inner())
+                }
+                _ => plain.to_string(),
+            };
+            return Err(Problem {
+                message,
+                help: "check the value against the Kubernetes API reference for this field"
+                    .to_string(),
+            });
+        }
+    };
     let back = serde_json::to_value(&typed).map_err(|e| Problem {
         message: e.to_string(),
         help: String::new(),
