@@ -155,6 +155,15 @@ impl Node {
         }
     }
 
+    /// `self.key_text() == text`, without building the key's text.
+    fn has_key_text(&self, text: &str) -> bool {
+        match &self.value {
+            Value::Scalar(s) => s.text == text,
+            Value::Null => text == "null",
+            _ => text == "<complex key>",
+        }
+    }
+
     pub fn location(&self, file: &SourceFile) -> Location {
         let len = if self.start.line == self.end.line {
             self.end.col.saturating_sub(self.start.col)
@@ -304,9 +313,10 @@ pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>> {
             Some(Frame::Seq(_, items)) => items.push(node),
             Some(Frame::Map(_, entries, pending_key)) => match pending_key.take() {
                 None => {
-                    if let Some(dup) = entries.iter().find(|(k, _)| {
-                        k.key_text() == node.key_text() && node.as_scalar().is_some()
-                    }) {
+                    let key = node.as_scalar().map(|s| s.text.as_str());
+                    if let Some(dup) =
+                        key.and_then(|key| entries.iter().find(|(k, _)| k.has_key_text(key)))
+                    {
                         return Err(Diagnostic::error(format!(
                             "duplicate key `{}` (first defined on line {})",
                             node.key_text(),
@@ -364,6 +374,12 @@ mod tests {
             .unwrap_err()
             .first_message()
             .contains("duplicate key `a`"));
+        // Keys that would become the same JSON key: `null` and the string "null".
+        assert!(parse("null: 1\n\"null\": 2\n")
+            .unwrap_err()
+            .first_message()
+            .contains("duplicate key `null`"));
+        assert!(parse("a: 1\nb: 2\n\"a \": 3\n").is_ok());
     }
 
     #[test]
