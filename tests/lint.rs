@@ -102,6 +102,18 @@ fn each_check_reports_what_where_and_how() {
             "`<source>-><target>.replication.factor`",
         ),
         (
+            "plugin.discovery=service_load",
+            "`plugin.discovery` at the top level reaches only the loading of MirrorMaker2's own config providers",
+            "d.yaml:10:3",
+            "also write `<target alias>.plugin.discovery`",
+        ),
+        (
+            "plugin.discovery=everything",
+            "`plugin.discovery` is `everything`, not one of the accepted values",
+            "d.yaml:10:20",
+            "`SERVICE_LOAD`",
+        ),
+        (
             "replication.policy.separator=",
             "the empty separator and aliases keep topic names, but only by accident",
             "d.yaml:10:3",
@@ -146,6 +158,20 @@ fn each_check_reports_what_where_and_how() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn plugin_discovery_for_every_worker_is_not_a_finding() {
+    // MirrorMaker2 itself reads the top-level key; each flow's worker its target's.
+    let (code, out) = lint(
+        &[
+            "plugin.discovery=hybrid_fail",
+            "target-cluster.plugin.discovery=hybrid_fail",
+        ],
+        &[],
+    );
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains("plugin.discovery"), "{out}");
 }
 
 #[test]

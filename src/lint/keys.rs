@@ -6,8 +6,10 @@
 //! - top level: MirrorMakerConfig's own keys, connector keys (copied into every flow), the
 //!   client keys of `MirrorClientConfig` (copied into every cluster), and the worker keys
 //!   under `offset.storage`, `config.storage`, `status.storage`, `*.converter`, `task`,
-//!   `worker` and `replication.policy` (`workerConfig`). Other worker and client keys written
-//!   at the top level are ignored.
+//!   `worker` and `replication.policy` (`workerConfig`); `plugin.path` and `plugin.discovery`
+//!   only for the plugins of MirrorMaker2's own config providers (`MirrorMakerConfig` loads
+//!   them with every top-level key). Other worker and client keys written at the top level are
+//!   ignored.
 //! - `<alias>.`: client keys, `producer.`/`consumer.`/`admin.` client keys, and worker keys
 //!   (the Connect worker of a flow is built from its target's cluster keys).
 //! - `<source>-><target>.`: connector keys, with `producer.`/`consumer.`/`admin.` and
@@ -105,6 +107,9 @@ pub enum Lookup {
     Dynamic,
     /// A real key that MirrorMaker2 does not read where it was written.
     Misplaced(Role),
+    /// A worker key that, at the top level, reaches only the loading of MirrorMaker2's own
+    /// config providers, not the flows' Connect workers.
+    ConfigProvidersOnly(&'static KeyInfo),
     Unknown,
 }
 
@@ -130,6 +135,10 @@ const TOP_LEVEL_WORKER_PREFIXES: &[&str] = &[
     "task",
     "worker",
 ];
+/// Worker keys MirrorMaker2 also reads at the top level, where `MirrorMakerConfig` finds the
+/// plugins of its config providers with every top-level key; each flow's worker reads them
+/// from its target cluster's keys only.
+const TOP_LEVEL_PLUGIN_KEYS: &[&str] = &["plugin.path", "plugin.discovery"];
 /// Prefixes whose keys are parameters of pluggable classes: the replication policy gets every
 /// `replication.policy.*` key, providers their `config.providers.<name>.param.*`.
 const DYNAMIC_PREFIXES: &[&str] = &[
@@ -189,6 +198,11 @@ impl KeyTable {
         if TOP_LEVEL_WORKER_PREFIXES.iter().any(|p| key.starts_with(p)) {
             if let Some(info) = self.find(&["worker"], key) {
                 return Lookup::Known(info);
+            }
+        }
+        if TOP_LEVEL_PLUGIN_KEYS.contains(&key) {
+            if let Some(info) = self.find(&["worker"], key) {
+                return Lookup::ConfigProvidersOnly(info);
             }
         }
         if self.is_dynamic(&direct, key) || self.is_dynamic(&["worker"], key) {

@@ -139,6 +139,40 @@ fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
                         .help(misplaced_help(role, rest)),
                 );
             }
+            keys::Lookup::ConfigProvidersOnly(info) => {
+                if let Some(problem) = keys::value_problem(info, &e.value) {
+                    out.push(
+                        props
+                            .diag_at_value(
+                                e,
+                                Diagnostic::warning(format!(
+                                    "`{}` is {}: MirrorMaker2 will refuse to start",
+                                    e.key, problem.problem
+                                )),
+                            )
+                            .help(problem.help),
+                    );
+                } else if !aliases
+                    .iter()
+                    .any(|a| props.get(&format!("{a}.{}", e.key)).is_some())
+                {
+                    out.push(
+                        props
+                            .diag_at_key(
+                                e,
+                                Diagnostic::warning(format!(
+                                    "`{}` at the top level reaches only the loading of MirrorMaker2's own config providers, not the flows' Connect workers",
+                                    e.key
+                                )),
+                            )
+                            .label("read for config providers only")
+                            .help(format!(
+                                "also write `<target alias>.{}`: each flow's Connect worker takes its settings from its target cluster",
+                                e.key
+                            )),
+                    );
+                }
+            }
             keys::Lookup::Dynamic => {}
             keys::Lookup::Unknown if unknown >= MAX_UNKNOWN_KEY_FINDINGS => unknown += 1,
             keys::Lookup::Unknown => {
