@@ -327,32 +327,8 @@ fn no_secret_value_appears_in_any_configmap() {
 #[test]
 fn several_replicas_hand_work_over_after_30_s_unless_the_user_says_otherwise() {
     let base = std::fs::read_to_string(fixture("multi-replica.yaml")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let render = |text: &str| {
-        let d = dir.path().join("d.yaml");
-        std::fs::write(&d, text).unwrap();
-        let kc = fixture("target-kafkacluster.yaml");
-        let list: serde_json::Value = serde_json::from_str(&render_ok(&[
-            "render",
-            "-f",
-            path_str(&d),
-            "--kafka-cluster",
-            path_str(&kc),
-            "-o",
-            "json",
-        ]))
-        .unwrap();
-        let cm = list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["kind"] == "ConfigMap")
-            .unwrap()["data"]["mm2.properties"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        cm
-    };
+    let kc = fixture("target-kafkacluster.yaml");
+    let render = |text: &str| rendered_properties(text, &kc, &[]);
     let key = "target-cluster.scheduled.rebalance.max.delay.ms";
     let ours = render(&base);
     assert_eq!(ours.matches(&format!("{key}=30000")).count(), 1, "{ours}");
@@ -368,34 +344,11 @@ fn several_replicas_hand_work_over_after_30_s_unless_the_user_says_otherwise() {
 
 #[test]
 fn plugin_discovery_skips_the_classpath_scan_only_where_the_image_is_known_to_allow_it() {
-    let dir = tempfile::tempdir().unwrap();
     let example_text = std::fs::read_to_string(example("descriptor.yaml")).unwrap();
-    let properties = |descriptor_text: &str, image: Option<&str>| {
-        let d = dir.path().join("d.yaml");
-        std::fs::write(&d, descriptor_text).unwrap();
-        let kc = example("kafkacluster.yaml");
-        let mut args = vec![
-            "render",
-            "-f",
-            path_str(&d),
-            "--kafka-cluster",
-            path_str(&kc),
-            "-o",
-            "json",
-        ];
-        if let Some(image) = image {
-            args.extend(["--image", image]);
-        }
-        let list: serde_json::Value = serde_json::from_str(&render_ok(&args)).unwrap();
-        list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|o| o["kind"] == "ConfigMap")
-            .unwrap()["data"]["mm2.properties"]
-            .as_str()
-            .unwrap()
-            .to_string()
+    let kc = example("kafkacluster.yaml");
+    let properties = |descriptor_text: &str, image: Option<&str>| match image {
+        Some(image) => rendered_properties(descriptor_text, &kc, &["--image", image]),
+        None => rendered_properties(descriptor_text, &kc, &[]),
     };
     // MirrorMaker2 itself reads the top-level key; each herder only its target cluster's keys.
     let ours = [

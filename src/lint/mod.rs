@@ -106,21 +106,7 @@ fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
             (keys::Scope::TopLevel, e.key.as_str(), 0)
         };
         match table.lookup(scope, rest) {
-            keys::Lookup::Known(info) => {
-                if let Some(problem) = keys::value_problem(info, &e.value) {
-                    out.push(
-                        props
-                            .diag_at_value(
-                                e,
-                                Diagnostic::warning(format!(
-                                    "`{}` is {}: MirrorMaker2 will refuse to start",
-                                    e.key, problem.problem
-                                )),
-                            )
-                            .help(problem.help),
-                    );
-                }
-            }
+            keys::Lookup::Known(info) => out.extend(refused_value(props, e, info)),
             keys::Lookup::Misplaced(role) => {
                 out.push(
                     props
@@ -140,18 +126,8 @@ fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
                 );
             }
             keys::Lookup::ConfigProvidersOnly(info) => {
-                if let Some(problem) = keys::value_problem(info, &e.value) {
-                    out.push(
-                        props
-                            .diag_at_value(
-                                e,
-                                Diagnostic::warning(format!(
-                                    "`{}` is {}: MirrorMaker2 will refuse to start",
-                                    e.key, problem.problem
-                                )),
-                            )
-                            .help(problem.help),
-                    );
+                if let Some(refused) = refused_value(props, e, info) {
+                    out.push(refused);
                 } else if !aliases
                     .iter()
                     .any(|a| props.get(&format!("{a}.{}", e.key)).is_some())
@@ -216,6 +192,26 @@ fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
 }
 
 /// Where a real key that was written in the wrong scope takes effect.
+/// A value the key's ConfigDef would refuse.
+fn refused_value(
+    props: &UserProperties,
+    e: &crate::properties::Entry,
+    info: &keys::KeyInfo,
+) -> Option<Diagnostic> {
+    let problem = keys::value_problem(info, &e.value)?;
+    Some(
+        props
+            .diag_at_value(
+                e,
+                Diagnostic::warning(format!(
+                    "`{}` is {}: MirrorMaker2 will refuse to start",
+                    e.key, problem.problem
+                )),
+            )
+            .help(problem.help),
+    )
+}
+
 fn misplaced_help(role: keys::Role, key: &str) -> String {
     use keys::Role;
     match role {

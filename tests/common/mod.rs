@@ -163,3 +163,31 @@ pub fn rendered_cases() -> Vec<(&'static str, Vec<String>)> {
         ),
     ]
 }
+
+/// The mm2.properties mm2gen renders for `descriptor_text` (written to a temporary file) with
+/// the target KafkaCluster in `kafka_cluster` and any `extra` arguments.
+pub fn rendered_properties(descriptor_text: &str, kafka_cluster: &Path, extra: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let descriptor = dir.path().join("d.yaml");
+    std::fs::write(&descriptor, descriptor_text).unwrap();
+    let mut args = vec![
+        "render",
+        "-f",
+        path_str(&descriptor),
+        "--kafka-cluster",
+        path_str(kafka_cluster),
+        "-o",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    let list: serde_json::Value = serde_json::from_str(&render_ok(&args)).unwrap();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "ConfigMap")
+        .expect("a ConfigMap is rendered")["data"]["mm2.properties"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
