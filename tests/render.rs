@@ -385,4 +385,17 @@ fn plugin_discovery_skips_the_classpath_scan_only_where_the_image_is_known_to_al
         assert_eq!(text.matches("plugin.discovery").count(), 1, "{text}");
         assert!(text.contains(theirs), "{text}");
     }
+    // Plugins the user adds through plugin.path may have no ServiceLoader manifests.
+    let with_plugin_path = properties(
+        &example_text.replacen(
+            "mirrorMaker2Properties: |-\n",
+            "mirrorMaker2Properties: |-\n  target-cluster.plugin.path=/opt/plugins\n",
+            1,
+        ),
+        None,
+    );
+    assert!(
+        !with_plugin_path.contains("plugin.discovery"),
+        "{with_plugin_path}"
+    );
 }

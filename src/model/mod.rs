@@ -1624,12 +1624,14 @@ fn maintained_lines(
     // Without it MirrorMaker2 scans every class on its classpath for plugins at every start:
     // once for itself and once per herder, 3 to 4 s each on the e2e machine (more under a CPU
     // limit), and a WARN that suggests this very setting. A herder reads worker settings from
-    // its target cluster's keys only. Any value of the user's, at any level, is kept alone.
-    let user_sets_discovery = props
-        .entries
-        .iter()
-        .any(|e| e.key == "plugin.discovery" || e.key.ends_with(".plugin.discovery"));
-    if !user_sets_discovery && version::official_image_has_plugin_manifests(image) {
+    // its target cluster's keys only. A `plugin.discovery` of the user's, at any level, is kept
+    // alone, and so is a `plugin.path`: plugins added there may have no manifests.
+    let user_decides = props.entries.iter().any(|e| {
+        ["plugin.discovery", "plugin.path"]
+            .iter()
+            .any(|k| e.key == *k || e.key.ends_with(&format!(".{k}")))
+    });
+    if !user_decides && version::official_image_has_plugin_manifests(image) {
         lines.push(("plugin.discovery".into(), "service_load".into()));
         for target in targets {
             lines.push((format!("{target}.plugin.discovery"), "service_load".into()));
