@@ -191,7 +191,6 @@ fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
     out
 }
 
-/// Where a real key that was written in the wrong scope takes effect.
 /// A value the key's ConfigDef would refuse.
 fn refused_value(
     props: &UserProperties,
@@ -212,6 +211,7 @@ fn refused_value(
     )
 }
 
+/// Where a real key that was written in the wrong scope takes effect.
 fn misplaced_help(role: keys::Role, key: &str) -> String {
     use keys::Role;
     match role {
