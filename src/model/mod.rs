@@ -1627,9 +1627,11 @@ fn maintained_lines(
     // its target cluster's keys only. A `plugin.discovery` of the user's, at any level, is kept
     // alone, and so is a `plugin.path`: plugins added there may have no manifests.
     let user_decides = props.entries.iter().any(|e| {
-        ["plugin.discovery", "plugin.path"]
-            .iter()
-            .any(|k| e.key == *k || e.key.ends_with(&format!(".{k}")))
+        ["plugin.discovery", "plugin.path"].iter().any(|k| {
+            e.key
+                .strip_suffix(k)
+                .is_some_and(|p| p.is_empty() || p.ends_with('.'))
+        })
     });
     if !user_decides && version::official_image_has_plugin_manifests(image) {
         lines.push(("plugin.discovery".into(), "service_load".into()));
