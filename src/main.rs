@@ -441,7 +441,7 @@ fn argocd_generate() -> Result<ExitCode, Error> {
     let descriptor = mm2gen::load_descriptor(&request.descriptor)?;
     let rendered = mm2gen::render(&descriptor, &request.inputs)?;
     print_warnings(&rendered.warnings);
-    write_stdout(&rendered.manifests().to_yaml());
+    write_stdout(&rendered.into_manifests().to_yaml());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -501,11 +501,11 @@ fn render(args: RenderArgs) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         (None, _) => {
-            let manifests = rendered.manifests();
+            let manifests = rendered.into_manifests();
             write_stdout(&manifests.to_format(format));
             // The process ends next: freeing these trees node by node costs 3% of a large
             // render (callgrind, 1,000 flows), for memory the exit returns anyway.
-            std::mem::forget((descriptor, rendered, manifests));
+            std::mem::forget((descriptor, manifests));
             Ok(ExitCode::SUCCESS)
         }
     }

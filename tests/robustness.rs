@@ -30,7 +30,7 @@ fn descriptor_text(alias: &str, address: &str, properties: &str) -> String {
 fn render(text: &str) -> Result<String, String> {
     let d = descriptor::load("d.yaml", text, PathBuf::from(".")).map_err(|e| e.to_string())?;
     mm2gen::render(&d, &inputs())
-        .map(|r| r.manifests().to_yaml())
+        .map(|r| r.into_manifests().to_yaml())
         .map_err(|e| e.to_string())
 }
 

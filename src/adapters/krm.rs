@@ -100,9 +100,9 @@ fn process(
         let result = descriptor::from_node(source, node, base_dir.to_path_buf())
             .and_then(|d| crate::render(&d, &inputs));
         match result {
-            Ok(r) => {
-                warnings.extend(about(r.warnings.clone(), origin));
-                out.extend(r.manifests().objects.into_iter().map(|m| m.value));
+            Ok(mut r) => {
+                warnings.extend(about(std::mem::take(&mut r.warnings), origin));
+                out.extend(r.into_manifests().objects.into_iter().map(|m| m.value));
             }
             Err(e) => errors.extend(about(e.diagnostics, origin)),
         }

@@ -115,9 +115,9 @@ pub fn expand<'a>(
                 let rendered = descriptor::from_node(&doc.source, node, base_dir.to_path_buf())
                     .and_then(|d| crate::render(&d, &inputs));
                 match rendered {
-                    Ok(r) => {
-                        warnings.extend(r.warnings.clone());
-                        let mut manifests = r.manifests();
+                    Ok(mut r) => {
+                        warnings.append(&mut r.warnings);
+                        let mut manifests = r.into_manifests();
                         if let Some(file) = node
                             .get("metadata")
                             .and_then(|m| m.get("annotations"))
