@@ -82,8 +82,7 @@ const MAX_UNKNOWN_KEY_FINDINGS: usize = 50;
 /// reads: top level, `<alias>.`, `<alias>.{consumer,producer,admin}.`, `<source>-><target>.`.
 fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
     let table = KeyTable::pinned();
-    let known_aliases: std::collections::HashSet<&str> =
-        aliases.iter().map(String::as_str).collect();
+    let known_aliases: crate::model::KeySet<&str> = aliases.iter().map(String::as_str).collect();
     let mut out = Vec::new();
     let mut unknown = 0;
     for e in &props.entries {
@@ -265,9 +264,9 @@ fn separator_trick(props: &UserProperties) -> Vec<Diagnostic> {
 
 fn flow_findings(props: &UserProperties, aliases: &[String], flows: &[Flow]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let known: std::collections::HashSet<&str> = aliases.iter().map(String::as_str).collect();
+    let known: crate::model::KeySet<&str> = aliases.iter().map(String::as_str).collect();
     let mut reported = BTreeSet::new();
-    let enabled_flows: std::collections::HashSet<(&str, &str)> = flows
+    let enabled_flows: crate::model::KeySet<(&str, &str)> = flows
         .iter()
         .map(|f| (f.source.as_str(), f.target.as_str()))
         .collect();

@@ -21,6 +21,13 @@ use crate::version;
 pub use grants::TopicGrant;
 use secrets::{ClusterSecrets, SecretVolume};
 
+/// Maps and sets of property keys and aliases, looked up tens of thousands of times for a
+/// large descriptor: foldhash hashes these short strings several times faster than the
+/// standard library's SipHash. They are only looked up, never iterated, so the output does not
+/// depend on their (randomly seeded) order.
+pub type KeyMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub type KeySet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 /// Where the ConfigMap holding mm2.properties is mounted.
 pub const CONFIG_DIR: &str = "/etc/mirrormaker2/config";
 pub const PROPERTIES_FILE: &str = "mm2.properties";
@@ -150,7 +157,7 @@ pub struct UserProperties {
     pub entries: Vec<Entry>,
     pub block: Option<PropertiesBlock>,
     /// Key -> index of its last entry (java.util.Properties keeps the last value).
-    last: std::collections::HashMap<String, usize>,
+    last: KeyMap<String, usize>,
 }
 
 impl UserProperties {
@@ -429,10 +436,11 @@ fn build_instance(
     // MirrorMaker2 starts a herder for every pair of clusters whose target is in `--clusters`
     // (all clusters without it): the reverse target->source herder would create its heartbeats
     // and Connect topics in the source cluster (the e2e test caught it). So name the targets.
+    let flow_targets: BTreeSet<&str> = flows.iter().map(|f| f.target.as_str()).collect();
     let mut targets: Vec<&str> = clusters
         .iter()
         .map(|c| c.alias.as_str())
-        .filter(|a| flows.iter().any(|f| f.target == *a))
+        .filter(|a| flow_targets.contains(a))
         .collect();
     if targets.is_empty() {
         targets = aliases
@@ -875,7 +883,7 @@ fn check_aliases(aliases: &[AliasDecl], diags: &mut Collector) {
 
 /// Keys that mm2gen maintains may not be set by the user, and flows must name declared aliases.
 fn check_user_keys(props: &UserProperties, aliases: &[&str], diags: &mut Collector) {
-    let known: std::collections::HashSet<&str> = aliases.iter().copied().collect();
+    let known: KeySet<&str> = aliases.iter().copied().collect();
     for e in &props.entries {
         if e.key == "clusters" {
             diags.push(
@@ -933,7 +941,7 @@ fn check_user_keys(props: &UserProperties, aliases: &[&str], diags: &mut Collect
 }
 
 /// The longest declared alias that `key` starts with, followed by a `.`.
-pub fn alias_prefix<'a>(key: &'a str, known: &std::collections::HashSet<&str>) -> Option<&'a str> {
+pub fn alias_prefix<'a>(key: &'a str, known: &KeySet<&str>) -> Option<&'a str> {
     key.match_indices('.')
         .rev()
         .map(|(i, _)| &key[..i])
@@ -975,7 +983,7 @@ fn unknown_alias(
 
 /// Flows switched on with `A->B.enabled=true` (MirrorMaker2 reads booleans case-insensitively).
 fn enabled_flows(props: &UserProperties, aliases: &[&str]) -> Vec<Flow> {
-    let known: std::collections::HashSet<&str> = aliases.iter().copied().collect();
+    let known: KeySet<&str> = aliases.iter().copied().collect();
     let mut flows: Vec<Flow> = Vec::new();
     for e in &props.entries {
         let Some((source, target)) = e
@@ -998,8 +1006,7 @@ fn enabled_flows(props: &UserProperties, aliases: &[&str]) -> Vec<Flow> {
         }
     }
     // MirrorMaker2 orders nothing by flow; sort for deterministic output.
-    let position: std::collections::HashMap<&str, usize> =
-        aliases.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+    let position: KeyMap<&str, usize> = aliases.iter().enumerate().map(|(i, a)| (*a, i)).collect();
     flows.sort_by_key(|f| (position[f.source.as_str()], position[f.target.as_str()]));
     flows.dedup();
     flows
@@ -1324,7 +1331,7 @@ fn check_flows_have_a_host(
     flows: &[Flow],
     diags: &mut Collector,
 ) {
-    let sdm: std::collections::HashSet<&str> = aliases
+    let sdm: KeySet<&str> = aliases
         .iter()
         .filter(|a| a.sdm.is_some())
         .map(|a| a.alias.as_str())
@@ -1661,8 +1668,7 @@ fn check_maintained_conflicts(
     maintained: &[(String, String)],
     diags: &mut Collector,
 ) {
-    let maintained: std::collections::HashSet<&str> =
-        maintained.iter().map(|(k, _)| k.as_str()).collect();
+    let maintained: KeySet<&str> = maintained.iter().map(|(k, _)| k.as_str()).collect();
     for e in &props.entries {
         if e.key == "clusters" || e.key.ends_with(".bootstrap.servers") {
             continue;
