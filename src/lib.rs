@@ -146,9 +146,9 @@ pub fn render(descriptor: &Descriptor, inputs: &Inputs) -> Result<Rendered> {
         let objects = render::render(&model)?;
         let mut manifests = Vec::with_capacity(objects.len());
         for object in objects {
-            let value = check::check_object(&object)?;
-            let kind = value["kind"].as_str().unwrap_or_default().to_string();
-            let name = value["metadata"]["name"]
+            check::check_object(&object)?;
+            let kind = object["kind"].as_str().unwrap_or_default().to_string();
+            let name = object["metadata"]["name"]
                 .as_str()
                 .unwrap_or_default()
                 .to_string();
