@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use crate::descriptor::Descriptor;
 use crate::diagnostics::{did_you_mean, Diagnostic};
-use crate::model::policy::{NamingPolicy, PolicyKind};
+use crate::model::policy::PolicyKind;
 use crate::model::{Flow, Model, UserProperties};
 use crate::{resolve, Inputs};
 
@@ -55,10 +55,7 @@ pub fn warnings(props: &UserProperties, models: &[Model], inputs: &Inputs) -> Ve
         .first()
         .map(|m| m.clusters.iter().map(|c| c.alias.clone()).collect())
         .unwrap_or_default();
-    let flows: Vec<Flow> = models
-        .iter()
-        .flat_map(|m| m.flows.clone())
-        .collect::<Vec<_>>();
+    let flows: Vec<&Flow> = models.iter().flat_map(|m| &m.flows).collect();
     let mut out = key_findings(props, &aliases);
     out.extend(separator_trick(props));
     out.extend(flow_findings(props, &aliases, &flows));
@@ -262,7 +259,7 @@ fn separator_trick(props: &UserProperties) -> Vec<Diagnostic> {
         ))]
 }
 
-fn flow_findings(props: &UserProperties, aliases: &[String], flows: &[Flow]) -> Vec<Diagnostic> {
+fn flow_findings(props: &UserProperties, aliases: &[String], flows: &[&Flow]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let known: crate::model::KeySet<&str> = aliases.iter().map(String::as_str).collect();
     let mut reported = BTreeSet::new();
@@ -291,7 +288,7 @@ fn flow_findings(props: &UserProperties, aliases: &[String], flows: &[Flow]) -> 
         }
     }
     for f in flows {
-        let policy = NamingPolicy::for_flow(props, &f.source, &f.target);
+        let policy = &f.policy;
         let keeps_names = matches!(policy.kind, PolicyKind::Identity)
             || policy.remote_prefix().is_some_and(|p| p.is_empty());
         if keeps_names

@@ -11,7 +11,6 @@ use regex::Regex;
 
 use super::keys::KeyTable;
 use crate::diagnostics::{did_you_mean, Diagnostic, Location, Result, SourceFile};
-use crate::model::policy::NamingPolicy;
 use crate::model::{Flow, Model, UserProperties};
 
 /// The topics of one cluster, as `kafka-topics.sh --describe` printed them.
@@ -344,7 +343,7 @@ fn predict<'a>(props: &UserProperties, flow: &Flow, listing: &'a TopicListing) -
         )
         .trim()
         .eq_ignore_ascii_case("true");
-    let policy = NamingPolicy::for_flow(props, &flow.source, &flow.target);
+    let policy = &flow.policy;
     let mut replicated = Vec::new();
     for topic in &listing.topics {
         let name = topic.name.as_str();
@@ -428,10 +427,7 @@ mod tests {
                 .unwrap(),
             None,
         );
-        let flow = Flow {
-            source: "src".into(),
-            target: "dst".into(),
-        };
+        let flow = Flow::new(&props, "src", "dst");
         match predict(&props, &flow, &listing) {
             Prediction::Topics(t) => assert_eq!(t.len(), 2),
             Prediction::Unknown(d) => panic!("{}", d.message),

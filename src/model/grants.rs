@@ -9,7 +9,6 @@ use serde::Serialize;
 use crate::descriptor::Descriptor;
 use crate::diagnostics::{Collector, Diagnostic};
 
-use super::policy::NamingPolicy;
 use super::{check_dns_label, Flow, KafkaUserModel, UserProperties};
 
 /// One entry of the KafkaUser's `spec.topicGrants`, serialized in the CRD's shape.
@@ -104,7 +103,7 @@ pub fn kafka_user(
         }
     }
     for flow in flows.iter().filter(|f| f.target == target_alias) {
-        let policy = NamingPolicy::for_flow(props, &flow.source, &flow.target);
+        let policy = &flow.policy;
         both(policy.checkpoints_topic(), "literal", &mut grants);
         let flow_key = format!("{}->{}.topics", flow.source, flow.target);
         let patterns = props

@@ -19,6 +19,7 @@ use crate::resolve::{self, KafkaClusterResource, ListenerLookup};
 use crate::version;
 
 pub use grants::TopicGrant;
+use policy::NamingPolicy;
 use secrets::{ClusterSecrets, SecretVolume};
 
 /// Maps and sets of property keys and aliases, looked up tens of thousands of times for a
@@ -108,6 +109,19 @@ pub struct Cluster {
 pub struct Flow {
     pub source: String,
     pub target: String,
+    /// How this flow names topics on the target; decided once, read by the grants and the lint.
+    #[serde(skip)]
+    pub policy: NamingPolicy,
+}
+
+impl Flow {
+    pub fn new(props: &UserProperties, source: &str, target: &str) -> Flow {
+        Flow {
+            source: source.to_string(),
+            target: target.to_string(),
+            policy: NamingPolicy::for_flow(props, source, target),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -983,8 +997,8 @@ fn unknown_alias(
 
 /// Flows switched on with `A->B.enabled=true` (MirrorMaker2 reads booleans case-insensitively).
 fn enabled_flows(props: &UserProperties, aliases: &[&str]) -> Vec<Flow> {
-    let known: KeySet<&str> = aliases.iter().copied().collect();
-    let mut flows: Vec<Flow> = Vec::new();
+    let position: KeyMap<&str, usize> = aliases.iter().enumerate().map(|(i, a)| (*a, i)).collect();
+    let mut flows: Vec<(usize, usize)> = Vec::new();
     for e in &props.entries {
         let Some((source, target)) = e
             .key
@@ -993,23 +1007,23 @@ fn enabled_flows(props: &UserProperties, aliases: &[&str]) -> Vec<Flow> {
         else {
             continue;
         };
-        let flow = Flow {
-            source: source.to_string(),
-            target: target.to_string(),
-        };
         // The last value wins; an unknown alias was reported by check_user_keys.
         let enabled = props
             .get(&e.key)
             .is_some_and(|last| last.value.trim().eq_ignore_ascii_case("true"));
-        if enabled && known.contains(source) && known.contains(target) && source != target {
-            flows.push(flow);
+        if let (true, Some(&s), Some(&t)) = (enabled, position.get(source), position.get(target)) {
+            if s != t {
+                flows.push((s, t));
+            }
         }
     }
     // MirrorMaker2 orders nothing by flow; sort for deterministic output.
-    let position: KeyMap<&str, usize> = aliases.iter().enumerate().map(|(i, a)| (*a, i)).collect();
-    flows.sort_by_key(|f| (position[f.source.as_str()], position[f.target.as_str()]));
+    flows.sort_unstable();
     flows.dedup();
     flows
+        .into_iter()
+        .map(|(s, t)| Flow::new(props, aliases[s], aliases[t]))
+        .collect()
 }
 
 fn flow_warnings(props: &UserProperties, aliases: &[&str], flows: &[Flow]) -> Vec<Diagnostic> {

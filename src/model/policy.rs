@@ -19,7 +19,7 @@ pub enum PolicyKind {
     Custom(String),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamingPolicy {
     pub kind: PolicyKind,
     pub separator: String,
