@@ -41,6 +41,7 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, ParseError> {
                     .to_string(),
         });
     }
+    let comments = comment_lines(&physical);
     // A continuation at the very end reads differently in java.util.Properties and in a file
     // that gains a final newline; refuse it rather than guess (found by fuzzing).
     if let Some((index, last)) = physical
@@ -49,13 +50,7 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, ParseError> {
         .rev()
         .find(|(_, l)| !l.trim().is_empty())
     {
-        let trailing = last
-            .trim_end_matches('\r')
-            .chars()
-            .rev()
-            .take_while(|c| *c == '\\')
-            .count();
-        if trailing % 2 == 1 && !is_comment(last) {
+        if continues(last) && !comments[index] {
             return Err(ParseError {
                 line: index + 1,
                 message: "the last line ends with `\\`, which continues it into nothing"
@@ -85,7 +80,7 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, ParseError> {
     if let Some((index, line)) = physical
         .iter()
         .enumerate()
-        .find(|(_, l)| !is_comment(l) && !l.is_ascii())
+        .find(|(i, l)| !comments[*i] && !l.is_ascii())
     {
         return Err(ParseError {
             line: index + 1,
@@ -103,17 +98,37 @@ fn is_comment(line: &str) -> bool {
     t.is_empty() || t.starts_with('#') || t.starts_with('!')
 }
 
+/// Whether each physical line is a comment (or blank) as java.util.Properties reads it: only a
+/// line that starts a logical line can be one. `a=\` followed by `#b` is the entry `a=#b`
+/// (found by fuzzing: a line that looked like a comment hid a continuation at the end).
+fn comment_lines(physical: &[&str]) -> Vec<bool> {
+    let mut continued = false;
+    physical
+        .iter()
+        .map(|line| {
+            let comment = !continued && is_comment(line);
+            continued = !comment && continues(line);
+            comment
+        })
+        .collect()
+}
+
+/// A physical line that ends in an odd number of backslashes continues on the next one.
+fn continues(line: &str) -> bool {
+    let trailing = line
+        .trim_end_matches('\r')
+        .chars()
+        .rev()
+        .take_while(|c| *c == '\\')
+        .count();
+    trailing % 2 == 1
+}
+
 /// A logical line continues while its physical line ends in an odd number of backslashes.
 fn logical_line_end(physical: &[&str], first_line: usize) -> usize {
     let mut n = first_line;
     while let Some(line) = physical.get(n - 1) {
-        let trailing = line
-            .trim_end_matches('\r')
-            .chars()
-            .rev()
-            .take_while(|c| *c == '\\')
-            .count();
-        if trailing % 2 == 1 && n < physical.len() {
+        if continues(line) && n < physical.len() {
             n += 1;
         } else {
             break;
@@ -232,6 +247,28 @@ mod tests {
         // The second fuzz crash: a CR hid a continuation line inside what looked like a comment.
         let err = parse("\u{c}#\r$A\\").unwrap_err();
         assert!(err.message.contains("carriage return"), "{}", err.message);
+        // The third: the last line looked like a comment but continued the line before it.
+        let err = parse("a=1\\\n#\\").unwrap_err();
+        assert!(
+            err.message.contains("continues it into nothing") && err.line == 2,
+            "{err:?}"
+        );
+        assert!(parse("a=1\n#\\").is_ok());
+    }
+
+    #[test]
+    fn a_continued_line_is_never_a_comment() {
+        let err = parse("a=1\\\n# é\n").unwrap_err();
+        assert!(
+            err.message.contains("non-ASCII") && err.line == 2,
+            "{err:?}"
+        );
+        assert!(parse("a=1\n# é\n").is_ok());
+        let entries = parse("a=1\\\n#2\n").unwrap();
+        assert_eq!(
+            (entries[0].value.as_str(), entries[0].last_line),
+            ("1#2", 2)
+        );
     }
 
     #[test]
