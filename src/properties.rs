@@ -94,7 +94,8 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, ParseError> {
 }
 
 fn is_comment(line: &str) -> bool {
-    let t = line.trim_start();
+    // Only these count as leading whitespace for java.util.Properties (not, say, U+00A0).
+    let t = line.trim_start_matches([' ', '\t', '\u{c}']);
     t.is_empty() || t.starts_with('#') || t.starts_with('!')
 }
 
@@ -264,6 +265,9 @@ mod tests {
             "{err:?}"
         );
         assert!(parse("a=1\n# é\n").is_ok());
+        // A no-break space is not whitespace to java.util.Properties: this line is a key.
+        let err = parse("\u{a0}# é\n").unwrap_err();
+        assert!(err.message.contains("non-ASCII"), "{err:?}");
         let entries = parse("a=1\\\n#2\n").unwrap();
         assert_eq!(
             (entries[0].value.as_str(), entries[0].last_line),
