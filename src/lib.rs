@@ -7,7 +7,7 @@
 //! descriptor bytes ──descriptor::load──▶ Descriptor (as written, with source locations)
 //!                  ──model::build──────▶ Model (aliases, bootstrap, secrets, grants: decided)
 //!                  ──render::render────▶ objects from templates/ (minijinja)
-//!                  ──check::check_object▶ typed objects (k8s-openapi, KafkaUser)
+//!                  ──check::check_object▶ the same objects, read into their types (k8s-openapi, KafkaUser)
 //!                  ──Manifests─────────▶ fixed order, deterministic bytes
 //!                  ──output::*─────────▶ stdout | directory (+kustomization.yaml) | drift check
 //! ```
