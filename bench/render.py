@@ -14,31 +14,55 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GNU_TIME = "/usr/bin/time"
 
 
-def run_once(cmd):
-    """Wall seconds and peak RSS (KiB) of one run of `cmd`."""
+def run_once(cmd, stderr_path):
+    """Wall seconds of one run of `cmd`, its stderr kept in `stderr_path` to explain a failure."""
+    actions = [
+        (os.POSIX_SPAWN_OPEN, 1, os.devnull, os.O_WRONLY, 0),
+        (os.POSIX_SPAWN_OPEN, 2, stderr_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600),
+    ]
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
-    _, status, usage = os.wait4(proc.pid, 0)
+    pid = os.posix_spawnp(cmd[0], cmd, os.environ, file_actions=actions)
+    _, status = os.waitpid(pid, 0)
     wall = time.perf_counter() - start
     if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()}")
-    return wall, usage.ru_maxrss
+        with open(stderr_path) as f:
+            sys.exit(f"{' '.join(cmd)} failed: {f.read()}")
+    return wall
 
 
 def measure(*cmds, runs):
-    """Median wall seconds and max peak RSS (KiB) of each command over `runs` runs, after a
-    warm-up. The commands take turns, so a machine that speeds up or slows down during the
-    run (shared CPUs do) affects them alike and their ratio stays fair."""
-    samples = [([], []) for _ in cmds]
-    for i in range(runs + 1):
-        for cmd, (walls, peaks) in zip(cmds, samples):
-            wall, peak = run_once(cmd)
-            if i > 0:
-                walls.append(wall)
-                peaks.append(peak)
-    return [(statistics.median(w), max(p)) for w, p in samples]
+    """Median wall seconds of each command over `runs` runs, after a warm-up. The commands take
+    turns, so a machine that speeds up or slows down during the run (shared CPUs do) affects
+    them alike and their ratio stays fair."""
+    samples = [[] for _ in cmds]
+    with tempfile.TemporaryDirectory() as tmp:
+        stderr_path = os.path.join(tmp, "stderr")
+        for i in range(runs + 1):
+            for cmd, walls in zip(cmds, samples):
+                wall = run_once(cmd, stderr_path)
+                if i > 0:
+                    walls.append(wall)
+    return [statistics.median(w) for w in samples]
+
+
+def peak_rss_mib(cmd, runs=3):
+    """Largest peak RSS of `cmd` over a few runs, as GNU time reports it. Not from this
+    script's own wait4: Linux carries a process's peak RSS over exec, so a child forked from
+    Python reports at least Python's own size (15 MiB here, more than mm2gen uses)."""
+    if not os.access(GNU_TIME, os.X_OK):
+        sys.exit(f"peak memory is measured with GNU time, and {GNU_TIME} is missing: apt-get install time")
+    peaks = []
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "rss")
+        for _ in range(runs):
+            subprocess.run([GNU_TIME, "-f", "%M", "-o", report, *cmd], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=True)
+            with open(report) as f:
+                peaks.append(int(f.read().split()[-1]))
+    return max(peaks) / 1024
 
 
 def descriptor_with_flows(n):
@@ -63,7 +87,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=30)
     args = ap.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--locked"], cwd=REPO, check=True)
+    os.chdir(REPO)  # the commands name the examples relative to it (posix_spawn takes no cwd)
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--locked"], check=True)
     mm2gen = os.path.join(REPO, "target/release/mm2gen")
     example = [mm2gen, "render", "-f", "examples/descriptor.yaml", "--kafka-cluster", "examples/kafkacluster.yaml"]
     peer = ["kubectl", "kustomize", "bench/kustomize-base"]
@@ -71,12 +96,13 @@ def main():
     # /bin/true takes turns with the two: what starting and reaping any process costs this
     # harness (fork/exec from Python, the dynamic loader), paid by both sides alike.
     ours, theirs, spawn = measure(example, peer, ["/bin/true"], runs=args.runs)
+    our_rss, their_rss = peak_rss_mib(example), peak_rss_mib(peer)
     print(f"example descriptor, median of {args.runs} runs (peak RSS):")
-    print(f"  mm2gen render         {ours[0] * 1000:8.2f} ms  {ours[1] / 1024:7.1f} MiB")
-    print(f"  kubectl kustomize     {theirs[0] * 1000:8.2f} ms  {theirs[1] / 1024:7.1f} MiB")
-    print(f"  /bin/true             {spawn[0] * 1000:8.2f} ms  (the harness's cost of one process)")
-    print(f"  ratio                 {theirs[0] / ours[0]:8.1f}x faster, {theirs[1] / ours[1]:5.1f}x less memory")
-    net_ours, net_theirs = ours[0] - spawn[0], theirs[0] - spawn[0]
+    print(f"  mm2gen render         {ours * 1000:8.2f} ms  {our_rss:7.1f} MiB")
+    print(f"  kubectl kustomize     {theirs * 1000:8.2f} ms  {their_rss:7.1f} MiB")
+    print(f"  /bin/true             {spawn * 1000:8.2f} ms  (the harness's cost of one process)")
+    print(f"  ratio                 {theirs / ours:8.1f}x faster, {their_rss / our_rss:5.1f}x less memory")
+    net_ours, net_theirs = ours - spawn, theirs - spawn
     if net_ours > 0:
         print(f"  ratio, net of /bin/true {net_theirs / net_ours:6.1f}x faster "
               f"({net_ours * 1000:.2f} ms vs {net_theirs * 1000:.2f} ms)")
@@ -87,12 +113,10 @@ def main():
             path = os.path.join(tmp, f"flows-{n}.yaml")
             with open(path, "w") as f:
                 f.write(descriptor_with_flows(n))
-            [(wall, peak)] = measure(
-                [mm2gen, "render", "-f", path, "--bootstrap-servers", "target=kafka-all-broker.kafka.svc.cluster.local:29092"],
-                runs=max(5, args.runs // 3),
-            )
-            print(f"{n:5d}  {wall * 1000:9.2f}  {wall * 1000 / n:7.4f}  {peak / 1024:8.1f}")
-
+            cmd = [mm2gen, "render", "-f", path, "--bootstrap-servers",
+                   "target=kafka-all-broker.kafka.svc.cluster.local:29092"]
+            [wall] = measure(cmd, runs=max(5, args.runs // 3))
+            print(f"{n:5d}  {wall * 1000:9.2f}  {wall * 1000 / n:7.4f}  {peak_rss_mib(cmd):8.1f}")
 
 if __name__ == "__main__":
     main()
