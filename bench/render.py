@@ -59,8 +59,10 @@ def peak_rss_mib(cmd, runs=3):
     with tempfile.TemporaryDirectory() as tmp:
         report = os.path.join(tmp, "rss")
         for _ in range(runs):
-            subprocess.run([GNU_TIME, "-f", "%M", "-o", report, *cmd], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, check=True)
+            proc = subprocess.run([GNU_TIME, "-f", "%M", "-o", report, *cmd],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            if proc.returncode != 0:
+                sys.exit(f"{' '.join(cmd)} under {GNU_TIME} failed: {proc.stderr.decode()}")
             with open(report) as f:
                 peaks.append(int(f.read().split()[-1]))
     return max(peaks) / 1024
@@ -95,7 +97,7 @@ def main():
     peer = ["kubectl", "kustomize", "bench/kustomize-base"]
 
     # /bin/true takes turns with the two: what starting and reaping any process costs this
-    # harness (fork/exec from Python, the dynamic loader), paid by both sides alike.
+    # harness (posix_spawn from Python, exec, the dynamic loader), paid by both sides alike.
     ours, theirs, spawn = measure(example, peer, ["/bin/true"], runs=args.runs)
     our_rss, their_rss = peak_rss_mib(example), peak_rss_mib(peer)
     print(f"example descriptor, median of {args.runs} runs (peak RSS):")
@@ -118,6 +120,7 @@ def main():
                    "target=kafka-all-broker.kafka.svc.cluster.local:29092"]
             [wall] = measure(cmd, runs=max(5, args.runs // 3))
             print(f"{n:5d}  {wall * 1000:9.2f}  {wall * 1000 / n:7.4f}  {peak_rss_mib(cmd):8.1f}")
+
 
 if __name__ == "__main__":
     main()
