@@ -816,7 +816,7 @@ fn chart_with_post_renderer_renders_what_mm2gen_renders_and_passes_the_kubernete
 
 #[test]
 fn chart_notes_tell_what_was_deployed_and_how_to_check_replication() {
-    // Helm 4 renders NOTES offline with --dry-run=client (Helm 3.22 wants a cluster for it).
+    // Helm 4 renders NOTES offline with --dry-run=client (Helm 3 wants a cluster for it).
     let helm = Helm::new(4);
     let pr = helm.post_renderer();
     let dir = tempfile::tempdir().unwrap();
