@@ -27,20 +27,9 @@ fn main() {
     let json: serde_json::Value = serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("{} is not JSON: {e}", table.display()));
 
-    let mut out = String::new();
     let kafka = json["kafka"]
         .as_str()
         .expect("the key table names its Kafka release");
-    writeln!(
-        out,
-        "pub(super) const TABLE_KAFKA_VERSION: &str = {kafka:?};"
-    )
-    .unwrap();
-    writeln!(
-        out,
-        "pub(super) static SCOPES: &[(&str, &[(&str, KeyInfo)])] = &["
-    )
-    .unwrap();
     let mut scopes: Vec<_> = json["scopes"]
         .as_object()
         .expect("the key table has scopes")
@@ -48,8 +37,10 @@ fn main() {
         .collect();
     // Sorted byte-wise, as the lookups' binary searches expect.
     scopes.sort_by(|a, b| a.0.cmp(b.0));
+    let mut strings = Strings::default();
+    let mut entries = String::new();
     for (scope, keys) in scopes {
-        writeln!(out, "    ({scope:?}, &[").unwrap();
+        writeln!(entries, "    ({scope:?}, &[").unwrap();
         let mut keys: Vec<_> = keys
             .as_object()
             .expect("a scope maps keys")
@@ -57,16 +48,70 @@ fn main() {
             .collect();
         keys.sort_by(|a, b| a.0.cmp(b.0));
         for (key, info) in keys {
-            writeln!(out, "        ({key:?}, {}),", key_info(info)).unwrap();
+            let name = strings.text(key);
+            let info = key_info(info, &mut strings);
+            writeln!(entries, "        ({name}, {info}),").unwrap();
         }
-        writeln!(out, "    ]),").unwrap();
+        writeln!(entries, "    ]),").unwrap();
     }
+
+    let mut out = String::new();
+    writeln!(
+        out,
+        "pub(super) const TABLE_KAFKA_VERSION: &str = {kafka:?};"
+    )
+    .unwrap();
+    writeln!(out, "static TEXT: &str = {:?};", strings.text).unwrap();
+    writeln!(
+        out,
+        "static LISTS: &[Text] = &[{}];",
+        strings.lists.join(", ")
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "pub(super) static SCOPES: &[(&str, &[(Text, KeyInfo)])] = &["
+    )
+    .unwrap();
+    out.push_str(&entries);
     writeln!(out, "];").unwrap();
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("mm2_config_keys.rs");
     std::fs::write(dest, out).expect("OUT_DIR is writable");
 }
 
-fn key_info(v: &serde_json::Value) -> String {
+/// The table's strings back to back, each written once; the table refers to them by range
+/// (`Text`), so that it holds no pointers and the dynamic loader has nothing to relocate in it
+/// at every start (as `&str`, its 1,900 pointers made 100 KB of pages to write).
+#[derive(Default)]
+struct Strings {
+    text: String,
+    seen: std::collections::HashMap<String, String>,
+    /// The elements of every accepted-values list, as `Text` expressions.
+    lists: Vec<String>,
+}
+
+impl Strings {
+    fn text(&mut self, s: &str) -> String {
+        if let Some(t) = self.seen.get(s) {
+            return t.clone();
+        }
+        let t = format!("Text::new({}, {})", self.text.len(), s.len());
+        self.text.push_str(s);
+        self.seen.insert(s.to_string(), t.clone());
+        t
+    }
+
+    fn list(&mut self, items: &[&str]) -> String {
+        let start = self.lists.len();
+        for item in items {
+            let t = self.text(item);
+            self.lists.push(t);
+        }
+        format!("TextList::new({start}, {})", items.len())
+    }
+}
+
+fn key_info(v: &serde_json::Value, strings: &mut Strings) -> String {
     let kind = match v["type"].as_str().unwrap_or("") {
         "BOOLEAN" => "Boolean",
         "SHORT" => "Short",
@@ -78,26 +123,26 @@ fn key_info(v: &serde_json::Value) -> String {
         "PASSWORD" => "Password",
         _ => "String",
     };
-    let text = |k: &str| match v[k].as_str() {
-        Some(s) => format!("Some({s:?})"),
+    let mut text = |k: &str| match v[k].as_str() {
+        Some(s) => format!("Some({})", strings.text(s)),
         None => "None".to_string(),
     };
+    let default = text("default");
+    let valid = text("valid");
     let number = |k: &str| match v[k].as_f64() {
         Some(n) => format!("Some({n:?}_f64)"),
         None => "None".to_string(),
     };
     let flag = |k: &str| v[k].as_bool().unwrap_or(false);
-    let one_of: Vec<String> = v["in"]
+    let one_of: Vec<&str> = v["in"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(|s| s.as_str().map(|s| format!("{s:?}")))
+        .filter_map(|s| s.as_str())
         .collect();
+    let one_of = strings.list(&one_of);
     format!(
-        "KeyInfo {{ kind: Kind::{kind}, default: {}, valid: {}, one_of: &[{}], case_insensitive: {}, min: {}, max: {}, validated_list: {}, non_empty: {} }}",
-        text("default"),
-        text("valid"),
-        one_of.join(", "),
+        "KeyInfo {{ kind: Kind::{kind}, default: {default}, valid: {valid}, one_of: {one_of}, case_insensitive: {}, min: {}, max: {}, validated_list: {}, non_empty: {} }}",
         flag("caseInsensitive"),
         number("min"),
         number("max"),

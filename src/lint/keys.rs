@@ -55,21 +55,73 @@ pub enum Kind {
     Password,
 }
 
+/// A string of the key table: a range of its `TEXT`. The table holds ranges, not `&str`, so
+/// that it has no pointers for the dynamic loader to relocate at every start.
+#[derive(Debug, Clone, Copy)]
+pub struct Text {
+    start: u32,
+    len: u32,
+}
+
+impl Text {
+    const fn new(start: u32, len: u32) -> Self {
+        Text { start, len }
+    }
+
+    pub fn get(self) -> &'static str {
+        &TEXT[self.start as usize..(self.start + self.len) as usize]
+    }
+}
+
+/// A list of strings of the key table: a range of its `LISTS`.
+#[derive(Debug, Clone, Copy)]
+pub struct TextList {
+    start: u16,
+    len: u16,
+}
+
+impl TextList {
+    const fn new(start: u16, len: u16) -> Self {
+        TextList { start, len }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = &'static str> + Clone {
+        LISTS[self.start as usize..(self.start + self.len) as usize]
+            .iter()
+            .map(|t| t.get())
+    }
+}
+
 /// One key of a ConfigDef: its type and what its validator accepts, where mm2gen can tell.
 #[derive(Debug, Clone)]
 pub struct KeyInfo {
     pub kind: Kind,
-    pub default: Option<&'static str>,
+    default: Option<Text>,
     /// The validator's own description, e.g. `[1,...]` or `[source, target]`.
-    pub valid: Option<&'static str>,
+    valid: Option<Text>,
     /// The accepted values (each element, for a list).
-    pub one_of: &'static [&'static str],
+    pub one_of: TextList,
     pub case_insensitive: bool,
     pub min: Option<f64>,
     pub max: Option<f64>,
     /// A list whose validator refuses empty elements and duplicates.
     pub validated_list: bool,
     pub non_empty: bool,
+}
+
+impl KeyInfo {
+    pub fn default(&self) -> Option<&'static str> {
+        self.default.map(Text::get)
+    }
+
+    /// The validator's own description, e.g. `[1,...]` or `[source, target]`.
+    pub fn valid(&self) -> Option<&'static str> {
+        self.valid.map(Text::get)
+    }
 }
 
 /// Which kind of setting a key is, for messages.
@@ -157,7 +209,7 @@ impl KeyTable {
         &TABLE
     }
 
-    fn scope(&self, name: &str) -> Option<&'static [(&'static str, KeyInfo)]> {
+    fn scope(&self, name: &str) -> Option<&'static [(Text, KeyInfo)]> {
         SCOPES
             .binary_search_by(|(s, _)| (*s).cmp(name))
             .ok()
@@ -168,7 +220,7 @@ impl KeyTable {
     pub fn find(&self, scopes: &[&str], key: &str) -> Option<&'static KeyInfo> {
         scopes.iter().find_map(|s| {
             let keys = self.scope(s)?;
-            keys.binary_search_by(|(k, _)| (*k).cmp(key))
+            keys.binary_search_by(|(k, _)| k.get().cmp(key))
                 .ok()
                 .map(|i| &keys[i].1)
         })
@@ -178,7 +230,7 @@ impl KeyTable {
         scopes
             .iter()
             .filter_map(|s| self.scope(s))
-            .flat_map(|keys| keys.iter().map(|(k, _)| *k))
+            .flat_map(|keys| keys.iter().map(|(k, _)| k.get()))
     }
 
     /// Where MirrorMaker2 reads `key` written at `scope` (the part after the alias or flow).
@@ -385,7 +437,7 @@ pub fn value_problem(info: &KeyInfo, raw: &str) -> Option<ValueProblem> {
                     Kind::Long => "not a whole number (64-bit)",
                     _ => "not a number",
                 };
-                let example = info.default.filter(|d| number(d).is_some());
+                let example = info.default().filter(|d| number(d).is_some());
                 let help = match (info.kind, example) {
                     (Kind::Double, Some(d)) => format!("write a number such as the default, `{d}`"),
                     (_, Some(d)) => format!("write a whole number such as the default, `{d}`"),
@@ -394,7 +446,7 @@ pub fn value_problem(info: &KeyInfo, raw: &str) -> Option<ValueProblem> {
                 };
                 return problem(what, help);
             };
-            let range = info.valid.unwrap_or_default();
+            let range = info.valid().unwrap_or_default();
             if info.min.is_some_and(|min| n < min) || info.max.is_some_and(|max| n > max) {
                 return problem(
                     format!("out of range {range}"),
@@ -435,7 +487,7 @@ fn one_of(info: &KeyInfo, value: &str) -> Option<ValueProblem> {
     let accepted = if info.case_insensitive {
         info.one_of.iter().any(|v| v.eq_ignore_ascii_case(value))
     } else {
-        info.one_of.contains(&value)
+        info.one_of.iter().any(|v| v == value)
     };
     if accepted {
         return None;
@@ -446,7 +498,7 @@ fn one_of(info: &KeyInfo, value: &str) -> Option<ValueProblem> {
         .map(|v| format!("`{v}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    let help = match did_you_mean(value, info.one_of.iter().copied()) {
+    let help = match did_you_mean(value, info.one_of.iter()) {
         Some(s) => format!("did you mean `{s}`? (one of {choices})"),
         None => format!("write one of {choices}"),
     };
@@ -623,8 +675,10 @@ mod tests {
             "targt",
         )
         .unwrap();
-        assert!(p.help.contains("did you mean `target`?"), "{}", p.help);
+        assert_eq!(p.help, "did you mean `target`? (one of `source`, `target`)");
         assert_eq!(check(Cluster, "security.protocol", "ssl"), None);
+        assert_eq!(check(Cluster, "security.protocol", "plaintext"), None);
+        assert_eq!(check(Cluster, "security.protocol", "SASL_SSL"), None);
         assert!(check(Cluster, "security.protocol", "TLS").is_some());
         assert_eq!(
             check(TopLevel, "clusters", "a,,b").as_deref(),

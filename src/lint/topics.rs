@@ -226,7 +226,7 @@ fn flow_setting<'a>(
 fn default_of(key: &str) -> String {
     KeyTable::pinned()
         .find(&["source"], key)
-        .and_then(|k| k.default)
+        .and_then(|k| k.default())
         .unwrap_or_default()
         .to_string()
 }
