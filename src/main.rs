@@ -230,7 +230,29 @@ fn parse_secret_file(s: &str) -> Result<(String, String, PathBuf), String> {
     Ok((alias, key, path))
 }
 
+/// mm2gen lives for milliseconds, and a fresh page is the dearest thing it touches (1.6 µs or
+/// more each on the 2-core VM of CI, where the host may have to back the page too). By default
+/// glibc gives large blocks back to the kernel as soon as they are freed (the regex compiler's
+/// 320 KB cache, long strings) and trims the heap top, so the next allocations fault in new
+/// pages again. Keeping freed memory in the heap for reuse took the example's page faults from
+/// 435 to 349 and the 1,000-flow render's from 2,933 to 2,328, for 0.7 to 0.9 MB more peak
+/// memory.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_memory_for_reuse() {
+    const FOUR_MIB: libc::c_int = 4 << 20;
+    // SAFETY: mallopt only sets allocator parameters; it runs first in main, before any other
+    // thread exists, and a value it refuses leaves the default in place.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, FOUR_MIB);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 2 * FOUR_MIB);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_freed_memory_for_reuse() {}
+
 fn main() -> ExitCode {
+    keep_freed_memory_for_reuse();
     // Kustomize runs a legacy exec plugin by its kind's name with the config path as argument.
     // A KRM function runner that passes no arguments (kustomize releases whose `exec:` has no
     // `args`) runs the function through a symlink named `mm2gen-krm`.
