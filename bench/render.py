@@ -2,8 +2,8 @@
 """Benchmark: mm2gen render against its peer, `kubectl kustomize` of the equivalent hand-written
 base in bench/kustomize-base (configMapGenerator + Deployment), measured in the same run, with
 `mm2gen --version` to split mm2gen's start from its render; then the cost of descriptors with
-100 to 1,000 flows. Prints figures; asserts nothing. Peak memory
-is read with GNU time (/usr/bin/time, Debian package `time`).
+100 to 1,000 flows. Prints figures; asserts nothing. Peak memory is read with GNU time
+(/usr/bin/time, Debian package `time`).
 
     python3 bench/render.py [--runs 30]
 """
