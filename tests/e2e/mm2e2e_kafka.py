@@ -1,5 +1,7 @@
-"""Kafka test clusters (KRaft combined mode, one node each) on 127.0.0.1, TLS material made with
-the JDK's keytool, and the Java helper runner.
+"""Kafka test clusters (one node each) on 127.0.0.1, TLS material made with the JDK's keytool, and
+the Java helper runner. A cluster runs Kafka 4.3.1 (the pinned version) in KRaft combined mode, or
+an older broker line of the matrix (mm2e2e_paths.broker_versions()) in ZooKeeper mode with its own
+ZooKeeper server, or 3.9 in KRaft mode.
 
 Every process started here is a child of the test process, started in its own session, and
 stopped by its PID (SIGTERM, then SIGKILL) by `stop()`.
@@ -11,6 +13,7 @@ import base64
 import concurrent.futures
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -25,6 +28,8 @@ JAVA = os.environ.get("JAVA_HOME") and os.path.join(os.environ["JAVA_HOME"], "bi
 KEYTOOL = os.environ.get("JAVA_HOME") and os.path.join(os.environ["JAVA_HOME"], "bin", "keytool") or "keytool"
 
 STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+# ZooKeeper-mode brokers keep their ACLs in ZooKeeper (removed in Kafka 4.0 with ZooKeeper itself)
+ACL_AUTHORIZER = "kafka.security.authorizer.AclAuthorizer"
 
 
 def free_port() -> int:
@@ -74,8 +79,13 @@ def kafka_uuid() -> str:
             return s
 
 
-def classpath() -> str:
-    return str(paths.libs_dir() / "*")
+def classpath(version: str | None = None) -> str:
+    return str(paths.broker_libs_dir(version or paths.kafka_version()) / "*")
+
+
+def major_minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
 
 
 # --------------------------------------------------------------------------- TLS material
@@ -195,6 +205,20 @@ logger.authorizer.name = kafka.authorizer.logger
 logger.authorizer.level = INFO
 """
 
+# Kafka before 4.0 logs through log4j 1.x (reload4j here), configured by -Dlog4j.configuration
+BROKER_LOG4J1 = """\
+log4j.rootLogger=INFO, FILE
+log4j.appender.FILE=org.apache.log4j.FileAppender
+log4j.appender.FILE.File=${kafka.logs.dir}/server.log
+log4j.appender.FILE.layout=org.apache.log4j.PatternLayout
+log4j.appender.FILE.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.state.change.logger=WARN
+log4j.logger.kafka.request.logger=WARN
+log4j.logger.org.apache.zookeeper=WARN
+"""
+
+ZOOKEEPER_LOG4J1 = BROKER_LOG4J1.replace("server.log", "zookeeper.log")
+
 
 @dataclass
 class KafkaCluster:
@@ -225,9 +249,23 @@ class KafkaCluster:
     bridge_port: int | None = None
     proc: subprocess.Popen | None = None
     pid: int | None = None
+    # the broker's Kafka version and mode: "kraft", or "zookeeper" (an older line, its own ZooKeeper)
+    version: str = field(default_factory=paths.kafka_version)
+    mode: str = "kraft"
+    zookeeper_port: int | None = None
+    zookeeper_proc: subprocess.Popen | None = None
 
     def __post_init__(self) -> None:
         self.workdir = Path(self.workdir)
+        if self.mode not in ("kraft", "zookeeper"):
+            raise ValueError(f"unknown broker mode {self.mode!r}")
+        if self.mode == "zookeeper":
+            if major_minor(self.version) >= (4, 0):
+                raise ValueError(f"Kafka {self.version} has no ZooKeeper mode")
+            if self.scram_users:
+                raise ValueError("SCRAM users are written by `format --add-scram`: KRaft only")
+            if self.zookeeper_port is None:
+                self.zookeeper_port = free_port()
         if self.pki and self.mtls_port is None:
             self.mtls_port = free_port()
         if self.bridge_ip and self.bridge_port is None:
@@ -273,17 +311,25 @@ class KafkaCluster:
 
     # -- lifecycle -------------------------------------------------------------------------
     def properties(self) -> dict[str, str]:
-        listeners = [
-            f"INTERNAL://127.0.0.1:{self.internal_port}",
-            f"CONTROLLER://127.0.0.1:{self.controller_port}",
-        ]
+        listeners = [f"INTERNAL://127.0.0.1:{self.internal_port}"]
         advertised = [f"INTERNAL://127.0.0.1:{self.internal_port}"]
-        protocols = ["INTERNAL:PLAINTEXT", "CONTROLLER:PLAINTEXT"]
-        props = {
-            "process.roles": "broker,controller",
-            "node.id": "1",
-            "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
-            "controller.listener.names": "CONTROLLER",
+        protocols = ["INTERNAL:PLAINTEXT"]
+        if self.mode == "kraft":
+            listeners.append(f"CONTROLLER://127.0.0.1:{self.controller_port}")
+            protocols.append("CONTROLLER:PLAINTEXT")
+            props = {
+                "process.roles": "broker,controller",
+                "node.id": "1",
+                "controller.quorum.bootstrap.servers": f"127.0.0.1:{self.controller_port}",
+                "controller.listener.names": "CONTROLLER",
+            }
+        else:
+            props = {
+                "broker.id": "1",
+                "zookeeper.connect": f"127.0.0.1:{self.zookeeper_port}/kafka",
+                "zookeeper.connection.timeout.ms": "30000",
+            }
+        props.update({
             "inter.broker.listener.name": "INTERNAL",
             "log.dirs": str(self.workdir / "data"),
             "num.partitions": "1",
@@ -294,15 +340,16 @@ class KafkaCluster:
             "transaction.state.log.replication.factor": "1",
             "transaction.state.log.min.isr": "1",
             "transaction.state.log.num.partitions": "3",
-            "share.coordinator.state.topic.replication.factor": "1",
-            "share.coordinator.state.topic.min.isr": "1",
             "group.initial.rebalance.delay.ms": "0",
             "auto.create.topics.enable": "false",
             "log.segment.bytes": str(64 * 1024 * 1024),
             "num.network.threads": "2",
             "num.io.threads": "4",
             "log.cleaner.threads": "1",
-        }
+        })
+        if major_minor(self.version) >= (4, 0):
+            props["share.coordinator.state.topic.replication.factor"] = "1"
+            props["share.coordinator.state.topic.min.isr"] = "1"
         def broker_tls(listener: str) -> dict[str, str]:
             p = f"listener.name.{listener.lower()}."
             return {
@@ -335,7 +382,7 @@ class KafkaCluster:
             protocols.append("BRIDGE:PLAINTEXT")
         if self.acls:
             props.update({
-                "authorizer.class.name": STANDARD_AUTHORIZER,
+                "authorizer.class.name": STANDARD_AUTHORIZER if self.mode == "kraft" else ACL_AUTHORIZER,
                 # the broker itself and the tests' admin client come in through the PLAINTEXT
                 # listeners bound to 127.0.0.1 as User:ANONYMOUS
                 "super.users": "User:ANONYMOUS",
@@ -347,19 +394,60 @@ class KafkaCluster:
         props.update(self.extra)
         return props
 
-    def _java(self, main: str, *args: str, heap: str = "-Xmx256m") -> list[str]:
+    @property
+    def log4j1(self) -> bool:
+        return major_minor(self.version) < (4, 0)
+
+    def _java(self, main: str, *args: str, heap: str = "-Xmx256m", log_config: str = "") -> list[str]:
+        if self.log4j1:
+            log = [f"-Dlog4j.configuration=file:{self.workdir / (log_config or 'log4j.properties')}"]
+        else:
+            log = [f"-Dlog4j2.configurationFile={self.workdir / 'log4j2.properties'}"]
         return [
             JAVA, *heap.split(), "-XX:+UseG1GC", "-Djava.awt.headless=true",
-            f"-Dkafka.logs.dir={self.workdir / 'logs'}",
-            f"-Dlog4j2.configurationFile={self.workdir / 'log4j2.properties'}",
-            "-cp", classpath(), main, *args,
+            f"-Dkafka.logs.dir={self.workdir / 'logs'}", *log,
+            "-cp", classpath(self.version), main, *args,
         ]
+
+    @property
+    def zookeeper_log_file(self) -> Path:
+        return self.workdir / "logs" / "zookeeper.log"
+
+    def _start_zookeeper(self) -> None:
+        """A standalone ZooKeeper server from the zookeeper jar the Kafka release depends on."""
+        (self.workdir / "zookeeper-log4j.properties").write_text(ZOOKEEPER_LOG4J1)
+        conf = self.workdir / "zookeeper.properties"
+        conf.write_text(
+            f"dataDir={self.workdir / 'zookeeper'}\nclientPort={self.zookeeper_port}\n"
+            "clientPortAddress=127.0.0.1\ntickTime=2000\nmaxClientCnxns=0\n"
+            # the AdminServer would take port 8080, shared by every test on the machine
+            "admin.enableServer=false\n")
+        out = open(self.workdir / "logs" / "zookeeper-stdout.log", "wb")
+        self.zookeeper_proc = subprocess.Popen(
+            self._java("org.apache.zookeeper.server.quorum.QuorumPeerMain", str(conf),
+                       heap="-Xmx128m", log_config="zookeeper-log4j.properties"),
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, cwd=self.workdir,
+        )
+        out.close()
+        deadline = time.monotonic() + 60
+        while not port_open(self.zookeeper_port):
+            if self.zookeeper_proc.poll() is not None:
+                raise RuntimeError(f"[{self.name}] ZooKeeper exited with {self.zookeeper_proc.returncode}\n"
+                                   + tail(self.workdir / "logs" / "zookeeper-stdout.log", 40)
+                                   + tail(self.zookeeper_log_file, 40))
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"[{self.name}] ZooKeeper not listening in time")
+            time.sleep(0.2)
 
     def format(self) -> None:
         (self.workdir / "logs").mkdir(parents=True, exist_ok=True)
         (self.workdir / "log4j2.properties").write_text(BROKER_LOG4J2)
+        (self.workdir / "log4j.properties").write_text(BROKER_LOG4J1)
         conf = self.workdir / "server.properties"
         conf.write_text("".join(f"{k}={v}\n" for k, v in self.properties().items()))
+        if self.mode == "zookeeper":
+            return  # a ZooKeeper-mode broker registers itself: there is no storage to format
         r = subprocess.run(
             self._java("kafka.tools.StorageTool", "format", "--config", str(conf),
                        "--cluster-id", kafka_uuid(), "--standalone",
@@ -372,6 +460,8 @@ class KafkaCluster:
 
     def start(self) -> None:
         self.format()
+        if self.mode == "zookeeper":
+            self._start_zookeeper()
         out = open(self.stdout_file, "wb")
         self.proc = subprocess.Popen(
             self._java("kafka.Kafka", str(self.workdir / "server.properties"), heap=self.heap),
@@ -388,8 +478,9 @@ class KafkaCluster:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"[{self.name}] broker exited with {self.proc.returncode}\n"
                                    + self.logs())
-            started = self.log_file.exists() and "Kafka Server started" in self.log_file.read_text(
-                errors="replace")
+            # KRaft: "Kafka Server started"; ZooKeeper mode: "[KafkaServer id=1] started"
+            started = self.log_file.exists() and re.search(
+                r"Kafka Server started|\[KafkaServer id=\d+\] started", self.log_file.read_text(errors="replace"))
             if started and all(port_open(p) for p in ports):
                 return
             if time.monotonic() > deadline:
@@ -397,11 +488,19 @@ class KafkaCluster:
             time.sleep(0.3)
 
     def stop(self) -> None:
-        stop_pid(self.proc, self.name)
+        try:
+            stop_pid(self.proc, self.name)
+        finally:
+            # after the broker: it deregisters from ZooKeeper on a clean shutdown
+            stop_pid(self.zookeeper_proc, f"{self.name} zookeeper")
 
     def logs(self, lines: int = 80) -> str:
-        return (f"----- {self.name}: tail of {self.log_file} -----\n{tail(self.log_file, lines)}\n"
+        text = (f"----- {self.name} (Kafka {self.version}, {self.mode}): tail of {self.log_file} -----\n"
+                f"{tail(self.log_file, lines)}\n"
                 f"----- {self.name}: tail of {self.stdout_file} -----\n{tail(self.stdout_file, 20)}\n")
+        if self.zookeeper_proc is not None:
+            text += f"----- {self.name}: tail of {self.zookeeper_log_file} -----\n{tail(self.zookeeper_log_file, 20)}\n"
+        return text
 
 
 # --------------------------------------------------------------------------- Java helper

@@ -1,7 +1,8 @@
 """Where the e2e test finds Kafka's jars and the Java helper.
 
 The Kafka version is defined once, in pom.xml (<kafka.version>); install-kafka and
-the tests both read it from there through this module.
+the tests both read it from there through this module. So are the older broker lines of the
+broker matrix, in brokers/pom.xml (<e2e.broker.versions>): broker-only jar sets.
 
     python3 mm2e2e_paths.py --shell   # KAFKA_VERSION=..., LIBS_DIR=..., HELPER_JAR=... for bash
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 
 E2E_DIR = Path(__file__).resolve().parent
 POM = E2E_DIR / "pom.xml"
+BROKERS_POM = E2E_DIR / "brokers" / "pom.xml"
 _NS = {"m": "http://maven.apache.org/POM/4.0.0"}
 
 
@@ -25,6 +27,22 @@ def kafka_version() -> str:
     if node is None or not (node.text or "").strip():
         raise RuntimeError(f"{POM}: <properties><kafka.version> missing")
     return node.text.strip()
+
+
+def broker_versions() -> list[str]:
+    """The older Kafka lines the matrix runs as brokers (ZooKeeper mode), oldest first."""
+    root = ET.parse(BROKERS_POM).getroot()
+    node = root.find("m:properties/m:e2e.broker.versions", _NS)
+    if node is None or not (node.text or "").strip():
+        raise RuntimeError(f"{BROKERS_POM}: <properties><e2e.broker.versions> missing")
+    return [v.strip() for v in node.text.split(",") if v.strip()]
+
+
+def broker_libs_dir(version: str) -> Path:
+    """A broker's runtime jars: the full set of the pinned version, or a broker-only set."""
+    if version == kafka_version():
+        return libs_dir()
+    return tools_dir() / f"kafka-{version}" / "libs"
 
 
 def tools_dir() -> Path:
@@ -71,6 +89,9 @@ def missing_message() -> str | None:
     problems = []
     if not libs_complete():
         problems.append(f"Kafka {kafka_version()} libs not found in {libs_dir()}")
+    for v in broker_versions():
+        if not (broker_libs_dir(v) / ".complete").is_file():
+            problems.append(f"Kafka {v} broker libs not found in {broker_libs_dir(v)}")
     if not helper_jar().is_file():
         problems.append(f"e2e Java helper not built ({helper_jar()})")
     if problems:
@@ -87,6 +108,8 @@ if __name__ == "__main__":
             ("KAFKA_DIR", str(kafka_dir())),
             ("LIBS_DIR", str(libs_dir())),
             ("HELPER_JAR", str(helper_jar())),
+            ("BROKER_VERSIONS", " ".join(broker_versions())),
+            ("TOOLS_DIR", str(tools_dir())),
         ]:
             print(f"{k}={shlex.quote(v)}")
     else:
