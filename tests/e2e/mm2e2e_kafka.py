@@ -328,6 +328,8 @@ class KafkaCluster:
                 "broker.id": "1",
                 "zookeeper.connect": f"127.0.0.1:{self.zookeeper_port}/kafka",
                 "zookeeper.connection.timeout.ms": "30000",
+                # a single broker has no partition leadership to hand over before it stops
+                "controlled.shutdown.enable": "false",
             }
         props.update({
             "inter.broker.listener.name": "INTERNAL",

@@ -188,7 +188,9 @@ VARIANTS = {
 }
 
 
-def descriptor(source_bootstrap: str, properties: str, source_secrets: dict | None = None) -> dict:
+def descriptor(source_bootstrap: str, properties: str, source_secrets: dict | None = None,
+               source_kafka_version: str | None = None) -> dict:
+    version = {"kafkaVersion": source_kafka_version} if source_kafka_version else {}
     return {
         "kubernetesConfigs": [],
         "kafkaClusters": [{
@@ -200,7 +202,7 @@ def descriptor(source_bootstrap: str, properties: str, source_secrets: dict | No
             "externalListenerName": "external",
         }],
         "nonSDMKafkaClusters": [{"bootstrapServerAddress": source_bootstrap, "alias": SOURCE,
-                                 **(source_secrets or {})}],
+                                 **version, **(source_secrets or {})}],
         "mirrorMaker2Spec": {"minReplicas": 1, "maxReplicas": 1},
         "mirrorMaker2Properties": properties,
     }
@@ -441,7 +443,7 @@ def _create_workload(e: Env) -> None:
     e.setup_out = kafka.run_helper("setup", spec, e.base / "helper", timeout=e.remaining(90))
 
 
-def _render_and_launch(e: Env, mm2gen: str) -> None:
+def _render_and_launch(e: Env, mm2gen: str, source_kafka_version: str | None = None) -> None:
     if e.auth == "scram":
         # Secrets the user creates; the descriptor names them, mm2gen only references them
         secret_dirs = {SOURCE: e.base / "secret-source-cluster"}
@@ -456,7 +458,8 @@ def _render_and_launch(e: Env, mm2gen: str) -> None:
         bootstrap, source_secrets = e.source.mtls_bootstrap, None
     desc = e.base / "descriptor.yaml"
     desc.write_text(yaml.safe_dump(
-        descriptor(bootstrap, VARIANTS[e.variant]["properties"](), source_secrets), sort_keys=False))
+        descriptor(bootstrap, VARIANTS[e.variant]["properties"](), source_secrets, source_kafka_version),
+        sort_keys=False))
     out = e.base / "rendered"
     cmd = mm2gen_render_command(mm2gen, desc, e.target.bootstrap, out, secret_files)
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=e.remaining(60))
