@@ -79,6 +79,9 @@ pub struct NonSdmCluster {
     pub location: Option<Location>,
     pub bootstrap_server_address: Option<Located<String>>,
     pub alias: Option<Located<String>>,
+    /// mm2gen extension: the Kafka version the cluster's brokers run (e.g. `2.8.2`), so that
+    /// the model can refuse a MirrorMaker2 image that cannot talk to them.
+    pub kafka_version: Option<Located<String>>,
     pub credentials: Credentials,
 }
 
@@ -234,7 +237,13 @@ pub const SDM_CLUSTER_FIELDS: &[&str] = &[
     "tls",
     "sasl",
 ];
-pub const NON_SDM_CLUSTER_FIELDS: &[&str] = &["bootstrapServerAddress", "alias", "tls", "sasl"];
+pub const NON_SDM_CLUSTER_FIELDS: &[&str] = &[
+    "bootstrapServerAddress",
+    "alias",
+    "kafkaVersion",
+    "tls",
+    "sasl",
+];
 pub const TLS_FIELDS: &[&str] = &[
     "secretName",
     "truststoreKey",
@@ -656,6 +665,7 @@ impl Reader {
             location: self.loc(node),
             bootstrap_server_address: None,
             alias: None,
+            kafka_version: None,
             credentials: Credentials::default(),
         };
         for (k, v) in self.fields(node, path, NON_SDM_CLUSTER_FIELDS) {
@@ -663,6 +673,7 @@ impl Reader {
             match k {
                 "bootstrapServerAddress" => c.bootstrap_server_address = self.string(v, &p),
                 "alias" => c.alias = self.string(v, &p),
+                "kafkaVersion" => c.kafka_version = self.string(v, &p),
                 "tls" => c.credentials.tls = Some(self.tls(v, &p)),
                 "sasl" => c.credentials.sasl = Some(self.sasl(v, &p)),
                 _ => {}

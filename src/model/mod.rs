@@ -3,6 +3,7 @@
 //! Templates only place the model's values.
 
 mod grants;
+mod kafka_versions;
 pub mod policy;
 pub mod secrets;
 
@@ -407,6 +408,8 @@ fn build_instance(
         .or_else(|| d.spec.image.as_ref().map(|i| i.value.clone()))
         .unwrap_or_else(|| version::DEFAULT_IMAGE.to_string());
     let kafka_version = version::kafka_version_of_image(&image);
+    let brokers = flow_brokers(d, inputs, aliases, &flows);
+    kafka_versions::check(kafka_version.as_deref(), &image, &brokers, &mut diags);
     diags.check()?;
 
     // Secrets: descriptor references plus Secrets generated from local files.
@@ -1541,6 +1544,39 @@ pub fn dns_label(value: &str, max: usize) -> String {
     } else {
         s
     }
+}
+
+/// The clusters the flows read from and write to, with what says which Kafka they run.
+fn flow_brokers<'a>(
+    d: &'a Descriptor,
+    inputs: &'a Inputs,
+    aliases: &'a [AliasDecl],
+    flows: &[Flow],
+) -> Vec<kafka_versions::Broker<'a>> {
+    aliases
+        .iter()
+        .filter(|a| {
+            flows
+                .iter()
+                .any(|f| f.source == a.alias || f.target == a.alias)
+        })
+        .map(|a| kafka_versions::Broker {
+            alias: &a.alias,
+            stated: d
+                .non_sdm_clusters
+                .iter()
+                .find(|c| a.sdm.is_none() && c.path == a.path)
+                .and_then(|c| c.kafka_version.as_ref()),
+            kafka_cluster: a.sdm.as_ref().and_then(|s| {
+                resolve::find_kafka_cluster(
+                    &inputs.kafka_clusters,
+                    &s.namespace,
+                    &s.name,
+                    s.context.as_deref(),
+                )
+            }),
+        })
+        .collect()
 }
 
 fn replicas(
