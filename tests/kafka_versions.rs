@@ -141,3 +141,36 @@ fn kafka_version_that_is_no_version_is_an_error() {
     assert!(err.contains("is `latest`, not a Kafka version"), "{err}");
     assert!(err.contains("kafkaVersion: 2.8.2"), "{err}");
 }
+
+#[test]
+fn lint_says_which_kafka_the_keys_were_checked_against() {
+    let c = case(Some("2.8.2"), KOPERATOR_DEFAULT);
+    let lint = |extra: &[&str]| {
+        let mut args = vec![
+            "lint",
+            "-f",
+            path_str(&c.descriptor),
+            "--kafka-cluster",
+            path_str(&c.kafka_cluster),
+        ];
+        args.extend_from_slice(extra);
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+    };
+    let other = lint(&["--image", "apache/kafka:3.9.2"]);
+    assert!(
+        other.contains(
+            "MirrorMaker2 keys were checked against Kafka 4.3.1's configs, but image `apache/kafka:3.9.2` runs Kafka 3.9.2"
+        ),
+        "{other}"
+    );
+    let unknown = lint(&["--image", "registry.example.com/mm2:latest"]);
+    assert!(
+        unknown.contains("a Kafka version its tag does not say"),
+        "{unknown}"
+    );
+    // negative control: the default image is the key table's version
+    let pinned = lint(&[]);
+    assert!(!pinned.contains("keys were checked against"), "{pinned}");
+}

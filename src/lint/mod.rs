@@ -62,7 +62,31 @@ pub fn warnings(props: &UserProperties, models: &[Model], inputs: &Inputs) -> Ve
     out.extend(replication_factors(props, models, inputs));
     out.extend(acl_sync(props));
     out.extend(refresh_intervals(props));
+    out.extend(key_table_version(models));
     out
+}
+
+/// The key table is generated from one Kafka's ConfigDefs (the pinned one, the default image):
+/// with another image, say that the keys were checked against those, not the image's.
+fn key_table_version(models: &[Model]) -> Option<Diagnostic> {
+    let table = KeyTable::pinned().kafka_version;
+    let model = models.first()?;
+    let runs = model.kafka_version.as_deref();
+    if runs == Some(table) {
+        return None;
+    }
+    let image = &model.image;
+    let runs = runs.map_or("a Kafka version its tag does not say".to_string(), |v| {
+        format!("Kafka {v}")
+    });
+    Some(
+        Diagnostic::note(format!(
+            "MirrorMaker2 keys were checked against Kafka {table}'s configs, but image `{image}` runs {runs}"
+        ))
+        .help(format!(
+            "a key that version added or removed is not flagged or is flagged wrongly: check such keys against that version's documentation (Kafka {table} is the default image's version)"
+        )),
+    )
 }
 
 fn declared_aliases(d: &Descriptor) -> Vec<String> {
