@@ -174,3 +174,30 @@ fn lint_says_which_kafka_the_keys_were_checked_against() {
     let pinned = lint(&[]);
     assert!(!pinned.contains("keys were checked against"), "{pinned}");
 }
+
+#[test]
+fn render_warns_that_topic_configs_cannot_be_synced_into_a_target_before_2_3() {
+    let c = case(None, "ghcr.io/banzaicloud/kafka:2.13-2.2.1");
+    let o = render(&c, &[]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "a warning, not an error: {err}");
+    assert!(
+        err.contains("cannot sync topic configs into cluster `target-cluster`")
+            && err.contains("IncrementalAlterConfigs (Kafka 2.3, KIP-339)"),
+        "{err}"
+    );
+    assert!(err.contains("sync.topic.configs.enabled=false"), "{err}");
+
+    // negative control: with topic config sync off there is nothing to warn about
+    let text =
+        std::fs::read_to_string(&c.descriptor).unwrap() + "  sync.topic.configs.enabled=false\n";
+    std::fs::write(&c.descriptor, text).unwrap();
+    std::fs::remove_dir_all(&c.out).unwrap();
+    let o = render(&c, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("IncrementalAlterConfigs"),
+        "{}",
+        stderr(&o)
+    );
+}

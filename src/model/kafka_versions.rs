@@ -18,6 +18,9 @@ use crate::version;
 
 /// The oldest broker that Kafka 4 clients talk to (KIP-896).
 const KAFKA_4_CLIENT_FLOOR: (u32, u32, u32) = (2, 1, 0);
+/// The first broker with IncrementalAlterConfigs (KIP-339), the only call MirrorMaker2 4.x
+/// alters a replicated topic's configs with (its fallback to AlterConfigs is gone).
+const INCREMENTAL_ALTER_CONFIGS: (u32, u32, u32) = (2, 3, 0);
 /// A MirrorMaker2 image for older brokers: the newest line whose clients still reach them.
 const IMAGE_FOR_OLD_BROKERS: &str = "apache/kafka:3.9.2";
 
@@ -28,6 +31,8 @@ pub struct Broker<'a> {
     pub stated: Option<&'a Located<String>>,
     /// The KafkaCluster resource of a cluster managed by Streaming Data Manager, when given.
     pub kafka_cluster: Option<&'a KafkaClusterResource>,
+    /// A flow writes to it with topic config sync on.
+    pub syncs_topic_configs_into: bool,
 }
 
 /// A broker version and where it was read.
@@ -60,6 +65,25 @@ pub fn check(mm2_version: Option<&str>, image: &str, brokers: &[Broker], diags: 
                     .label("older than Kafka 2.1")
                     .help(format!(
                         "run a MirrorMaker2 whose clients still reach these brokers: `--image {IMAGE_FOR_OLD_BROKERS}` (or `mirrorMaker2Spec.image: {IMAGE_FOR_OLD_BROKERS}`); or upgrade the brokers to 2.1 or newer"
+                    )),
+                );
+            } else if mm2 >= (4, 0, 0)
+                && b.syncs_topic_configs_into
+                && known.version < INCREMENTAL_ALTER_CONFIGS
+            {
+                diags.push(
+                    Diagnostic::warning(format!(
+                        "MirrorMaker2 of image `{image}` (Kafka {}) cannot sync topic configs into cluster `{}`: {} says its brokers run Kafka {}, and MirrorMaker2 4 changes topic configs only with IncrementalAlterConfigs (Kafka 2.3, KIP-339)",
+                        mm2_version.unwrap_or("?"),
+                        b.alias,
+                        known.origin,
+                        known.text
+                    ))
+                    .at(known.location.clone())
+                    .path(known.path.clone())
+                    .label("older than Kafka 2.3")
+                    .help(format!(
+                        "topics are still created with the source's configs, later changes are not copied: upgrade the target to 2.3 or newer, or use `--image {IMAGE_FOR_OLD_BROKERS}`, or set `sync.topic.configs.enabled=false` and copy config changes yourself"
                     )),
                 );
             }
@@ -200,6 +224,7 @@ mod tests {
                 alias: "legacy",
                 stated: Some(&v),
                 kafka_cluster: None,
+                syncs_topic_configs_into: false,
             }];
             assert_eq!(!errors(Some("4.3.1"), &b).is_empty(), refused, "{broker}");
             // an older MirrorMaker2 (the fix the error suggests) reaches them all
@@ -210,6 +235,7 @@ mod tests {
             alias: "legacy",
             stated: Some(&v),
             kafka_cluster: None,
+            syncs_topic_configs_into: false,
         }];
         let e = errors(Some("4.3.1"), &b);
         assert!(
@@ -221,6 +247,36 @@ mod tests {
     }
 
     #[test]
+    fn kafka_4_warns_that_it_cannot_sync_configs_into_brokers_before_2_3() {
+        let warned = |broker: &str, into: bool, mm2: &str| {
+            let v = stated(broker);
+            let b = [Broker {
+                alias: "t",
+                stated: Some(&v),
+                kafka_cluster: None,
+                syncs_topic_configs_into: into,
+            }];
+            let mut diags = Collector::default();
+            check(Some(mm2), "img", &b, &mut diags);
+            assert!(diags.errors.is_empty(), "{broker}: {:?}", diags.errors);
+            diags
+                .warnings
+                .iter()
+                .any(|w| w.message.contains("IncrementalAlterConfigs"))
+        };
+        assert!(warned("2.2.2", true, "4.3.1"));
+        assert!(!warned("2.3.0", true, "4.3.1"));
+        assert!(
+            !warned("2.2.2", false, "4.3.1"),
+            "no flow syncs configs into it"
+        );
+        assert!(
+            !warned("2.2.2", true, "3.9.2"),
+            "MirrorMaker2 3.x falls back to AlterConfigs"
+        );
+    }
+
+    #[test]
     fn kafka_version_must_be_a_version() {
         for bad in ["latest", "2.8.2-rc1", "2", "v2.8.2", ""] {
             let v = stated(bad);
@@ -228,6 +284,7 @@ mod tests {
                 alias: "legacy",
                 stated: Some(&v),
                 kafka_cluster: None,
+                syncs_topic_configs_into: false,
             }];
             let e = errors(Some("4.3.1"), &b);
             assert_eq!(e.len(), 1, "{bad}: {e:?}");
@@ -256,6 +313,7 @@ mod tests {
             alias: "target",
             stated: None,
             kafka_cluster: Some(&cr),
+            syncs_topic_configs_into: true,
         }];
         let e = errors(Some("4.3.1"), &b);
         assert_eq!(e.len(), 2, "{e:?}");
@@ -272,6 +330,7 @@ mod tests {
             alias: "target",
             stated: None,
             kafka_cluster: Some(&ok),
+            syncs_topic_configs_into: true,
         }];
         assert!(errors(Some("4.3.1"), &b).is_empty());
     }

@@ -408,7 +408,7 @@ fn build_instance(
         .or_else(|| d.spec.image.as_ref().map(|i| i.value.clone()))
         .unwrap_or_else(|| version::DEFAULT_IMAGE.to_string());
     let kafka_version = version::kafka_version_of_image(&image);
-    let brokers = flow_brokers(d, inputs, aliases, &flows);
+    let brokers = flow_brokers(d, inputs, aliases, &flows, &props);
     kafka_versions::check(kafka_version.as_deref(), &image, &brokers, &mut diags);
     diags.check()?;
 
@@ -1552,7 +1552,17 @@ fn flow_brokers<'a>(
     inputs: &'a Inputs,
     aliases: &'a [AliasDecl],
     flows: &[Flow],
+    props: &UserProperties,
 ) -> Vec<kafka_versions::Broker<'a>> {
+    let syncs_configs = |f: &Flow| {
+        [
+            format!("{}->{}.sync.topic.configs.enabled", f.source, f.target),
+            "sync.topic.configs.enabled".to_string(),
+        ]
+        .iter()
+        .find_map(|k| props.get(k))
+        .is_none_or(|e| !e.value.trim().eq_ignore_ascii_case("false"))
+    };
     aliases
         .iter()
         .filter(|a| {
@@ -1575,6 +1585,9 @@ fn flow_brokers<'a>(
                     s.context.as_deref(),
                 )
             }),
+            syncs_topic_configs_into: flows
+                .iter()
+                .any(|f| f.target == a.alias && syncs_configs(f)),
         })
         .collect()
 }
