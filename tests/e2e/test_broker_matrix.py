@@ -71,6 +71,18 @@ def selected_cells() -> list[Cell]:
     return CELLS if matrix == "full" else DEFAULT_CELLS
 
 
+class MatrixEnv(base.Env):
+    def close(self) -> None:
+        """Stops MirrorMaker2, then both clusters at once: each broker (and its ZooKeeper) by PID."""
+        if self.pod is not None:
+            self.pod.cleanup()
+        threads = [threading.Thread(target=c.stop) for c in self.clusters]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+
 def _start_clusters(e: base.Env, pki_future, cell: Cell) -> None:
     target = kafka.KafkaCluster("target", e.base / "target", acls=True,
                                 version=cell.target.version, mode=cell.target.mode)
@@ -135,7 +147,7 @@ def env(request, pki_future):
     cell: Cell = request.param
     mm2gen = base._require_prerequisites()
     work = Path(tempfile.mkdtemp(prefix=f"mm2gen-e2e-matrix-{cell.source}-{cell.target}-", dir="/var/tmp"))
-    e = base.Env(work, "guide")
+    e = MatrixEnv(work, "guide")
     e.cell = cell
     request.module.E2E_ENV = e  # for conftest.py's failure hook
     t0 = time.monotonic()
@@ -144,7 +156,7 @@ def env(request, pki_future):
         e.timings["clusters_ready"] = time.monotonic() - t0
         base._create_workload(e)
         e.timings["workload"] = time.monotonic() - t0
-        base._render_and_launch(e, mm2gen, source_kafka_version=None)
+        base._render_and_launch(e, mm2gen, source_kafka_version=cell.source.version)
         e.timings["mm2_started"] = time.monotonic() - t0
         (base._verify if cell.full else _verify_records_and_offsets)(e)
         e.timings["verified"] = time.monotonic() - t0
