@@ -70,13 +70,10 @@ impl Rendered {
 /// Reads a descriptor file, or standard input for `-`.
 pub fn load_descriptor(path: &Path) -> Result<Descriptor> {
     if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|e| {
-            Diagnostic::error(format!(
-                "cannot read the descriptor from standard input: {e}"
-            ))
-            .help("pipe a UTF-8 YAML or JSON descriptor into `mm2gen render -f -`")
-        })?;
+        let text = resolve::read_stdin(
+            "the descriptor",
+            "pipe a UTF-8 YAML or JSON descriptor into `mm2gen render -f -`",
+        )?;
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         return descriptor::load("<stdin>", &text, cwd);
     }

@@ -305,12 +305,7 @@ fn print_warnings(warnings: &[Diagnostic]) {
 }
 
 fn read_stdin() -> Result<String, Error> {
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|e| {
-        Diagnostic::error(format!("cannot read standard input: {e}"))
-            .help("pipe UTF-8 YAML or JSON into mm2gen")
-    })?;
-    Ok(text)
+    mm2gen::resolve::read_stdin("the YAML stream", "pipe UTF-8 YAML or JSON into mm2gen")
 }
 
 fn write_stdout(text: &str) {

@@ -1857,7 +1857,7 @@ fn generated_secrets(
             );
             continue;
         }
-        match std::fs::read(path) {
+        match crate::resolve::read_bytes(path, "the --secret-file", "--secret-file") {
             Ok(bytes) => {
                 if by_alias
                     .entry(alias)
@@ -1873,10 +1873,7 @@ fn generated_secrets(
                     );
                 }
             }
-            Err(e) => diags.push(
-                Diagnostic::error(format!("cannot read --secret-file {}: {e}", path.display()))
-                    .help("check the path"),
-            ),
+            Err(e) => e.diagnostics.into_iter().for_each(|d| diags.push(d)),
         }
     }
     by_alias
