@@ -193,6 +193,7 @@ impl InputArgs {
             image: self.image,
             kube_context: self.kube_context,
             secret_files: self.secret_file,
+            reference_root: None,
         })
     }
 }
@@ -454,8 +455,8 @@ fn lint(args: LintArgs) -> Result<ExitCode, Error> {
 }
 
 fn argocd_generate() -> Result<ExitCode, Error> {
-    let request = mm2gen::adapters::argocd::request(&|k| std::env::var(k).ok())?;
-    let descriptor = mm2gen::load_descriptor(&request.descriptor)?;
+    let request = mm2gen::adapters::argocd::request(&|k| std::env::var(k).ok(), &cwd())?;
+    let descriptor = mm2gen::adapters::argocd::load_descriptor(&request)?;
     let rendered = mm2gen::render(&descriptor, &request.inputs)?;
     print_warnings(&rendered.warnings);
     write_stdout(&rendered.into_manifests().to_yaml());

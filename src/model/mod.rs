@@ -50,6 +50,9 @@ pub struct Inputs {
     pub kube_context: Option<String>,
     /// Local files that become a generated Secret per alias: (alias, key, path).
     pub secret_files: Vec<(String, String, PathBuf)>,
+    /// The directory that files named by the input (`descriptorFile`, `kafkaClusterFiles`) must
+    /// stay in, when whoever wrote the input may not read the machine's files (Argo CD, KRM).
+    pub reference_root: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
