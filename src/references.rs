@@ -106,6 +106,18 @@ pub fn load_kafka_clusters(
     resolve::kafka_clusters_in(&source, &docs)
 }
 
+/// A kubeconfig the descriptor lists (`kubernetesConfigs`), under `root` when there is one: in
+/// Argo CD, a kubeconfig of the repo server would otherwise lend its context to the output.
+pub fn load_kubeconfig(
+    raw: &str,
+    base_dir: &Path,
+    root: Option<&Path>,
+) -> Result<resolve::Kubeconfig> {
+    let path = resolve::kubeconfig_path(raw, base_dir);
+    confine(&path, root, "kubernetesConfigs")?;
+    resolve::load_kubeconfig(&path)
+}
+
 /// Parses a YAML stream; a syntax error says where, but shows no line of the file.
 pub fn parse_unquoted(source: &SourceFile) -> Result<Vec<yaml::Node>> {
     yaml::parse_documents(source).map_err(|e| {

@@ -276,3 +276,44 @@ fn a_kubeconfig_that_does_not_parse_is_not_quoted() {
     );
     assert!(!err.contains("s3cr3t"), "{err}");
 }
+
+#[test]
+fn argocd_reads_no_kubeconfig_outside_the_application() {
+    let m = Machine::new();
+    let kubeconfig = "apiVersion: v1\nkind: Config\ncurrent-context: leaked-context\ncontexts:\n- name: leaked-context\n  context: {cluster: c, user: u}\n";
+    std::fs::write(m.dir.path().join("kubeconfig"), kubeconfig).unwrap();
+    std::fs::write(
+        m.app().join("kubeconfig"),
+        kubeconfig.replace("leaked", "app"),
+    )
+    .unwrap();
+    // Without an alias, the target's alias derives from the kubeconfig's current context.
+    let descriptor = |path: &str, context: &str| {
+        format!(
+            "kubernetesConfigs:\n  - {path}\n{}",
+            DESCRIPTOR
+                .replace("  - alias: target-cluster\n    internal", "  - internal")
+                .replace("->target-cluster", &format!("->{context}_kafka_kafka"))
+        )
+    };
+    let write = |path: &str, context: &str| {
+        std::fs::write(
+            m.app().join("mm2-descriptor.yaml"),
+            descriptor(path, context),
+        )
+        .unwrap();
+        m.argocd(&[(
+            "ARGOCD_ENV_BOOTSTRAP_SERVERS",
+            &format!("{context}_kafka_kafka=kafka:9092"),
+        )])
+    };
+    let o = write("kubeconfig", "app-context");
+    assert!(o.status.success(), "control: {}", stderr(&o));
+    let o = write("../kubeconfig", "leaked-context");
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}\n{}", stdout(&o));
+    assert!(err.contains("kubernetesConfigs `"), "{err}");
+    assert!(err.contains("is outside"), "{err}");
+    assert!(err.contains("mm2-descriptor.yaml:2:5"), "{err}");
+    assert!(!stdout(&o).contains("leaked"), "{}", stdout(&o));
+}
