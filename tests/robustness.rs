@@ -406,7 +406,7 @@ fn mm2gen_bin() -> std::process::Command {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, .. ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
 
     /// For any descriptor, what every output path writes parses, and holds exactly the objects
     /// mm2gen generates: no value can end a comment and start an object of its own.
