@@ -21,7 +21,8 @@ pub struct Request {
 }
 
 /// Reads the request from environment variables (passed in, so tests need no global state).
-/// `app_dir` is the application's source directory: every file the settings or the descriptor
+/// `app_dir` is the application's source directory, the working directory Argo CD runs the
+/// plugin in: relative paths are read from it, and every file the settings or the descriptor
 /// name must be inside it, since the Application's author sees what the plugin prints.
 pub fn request(env: &dyn Fn(&str) -> Option<String>, app_dir: &Path) -> Result<Request> {
     let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
@@ -40,7 +41,7 @@ pub fn request(env: &dyn Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
             inputs
                 .kafka_clusters
                 .extend(references::load_kafka_clusters(
-                    &app_dir.join(f),
+                    Path::new(f),
                     Some(app_dir),
                     "ARGOCD_ENV_KAFKA_CLUSTER",
                 )?);
@@ -64,8 +65,9 @@ pub fn request(env: &dyn Fn(&str) -> Option<String>, app_dir: &Path) -> Result<R
         }
     }
     Ok(Request {
-        descriptor: app_dir
-            .join(setting("DESCRIPTOR").unwrap_or_else(|| DEFAULT_DESCRIPTOR.to_string())),
+        descriptor: PathBuf::from(
+            setting("DESCRIPTOR").unwrap_or_else(|| DEFAULT_DESCRIPTOR.to_string()),
+        ),
         inputs,
     })
 }
@@ -92,7 +94,7 @@ mod tests {
         };
         let r = request(&env, Path::new("app")).unwrap();
         assert_eq!(r.inputs.namespace.as_deref(), Some("kafka-migration"));
-        assert_eq!(r.descriptor, Path::new("app").join(DEFAULT_DESCRIPTOR));
+        assert_eq!(r.descriptor, PathBuf::from(DEFAULT_DESCRIPTOR));
         assert_eq!(
             r.inputs.bootstrap_overrides,
             vec![
@@ -112,7 +114,7 @@ mod tests {
             _ => None,
         };
         let r = request(&env, Path::new("app")).unwrap();
-        assert_eq!(r.descriptor, Path::new("app/mm2/descriptor.yaml"));
+        assert_eq!(r.descriptor, PathBuf::from("mm2/descriptor.yaml"));
         assert_eq!(r.inputs.name.as_deref(), Some("from-env"));
         assert_eq!(
             r.inputs.bootstrap_overrides,
