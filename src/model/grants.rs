@@ -152,7 +152,7 @@ pub fn kafka_user(
                         diags.push(
                             Diagnostic::warning(format!(
                                 "KafkaUser `{user_name}` grants write on every topic: flow {}->{} replicates topics matching `{}` under their own names, so MirrorMaker2 may write any topic on the target",
-                                flow.source, flow.target, pattern.escape_debug()
+                                flow.source, flow.target, crate::output::comment_line(pattern)
                             ))
                             .help(format!("list literal topic names or `prefix.*` patterns in `{flow_key}` to narrow the grant")),
                         );
