@@ -439,14 +439,15 @@ proptest! {
         let stream = format!(
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unrelated\n---\napiVersion: mm2gen.io/v1alpha1\nkind: MirrorMaker2Migration\nmetadata:\n  name: mm2\nbootstrapServers:\n  target-cluster: kafka-all-broker.kafka.svc.cluster.local:29092\nspec:\n{spec}"
         );
-        if let Ok((expanded, _)) = mm2gen::adapters::stream::expand_text("<stdin>", &stream, &Inputs::default(), std::path::Path::new(".")) {
-            let parsed = parse_stream(&expanded)?;
-            prop_assert_eq!(parsed.len(), objects.len() + 1, "{}", expanded);
-            prop_assert_eq!(parsed[0]["metadata"]["name"].as_str(), Some("unrelated"));
-            let generated: Vec<&str> = parsed[1..].iter().map(|o| o["kind"].as_str().unwrap_or_default()).collect();
-            let expected: Vec<&str> = objects.iter().map(|m| m.kind.as_str()).collect();
-            prop_assert_eq!(generated, expected, "{}", expanded);
-        }
+        // The same descriptor renders wrapped, so a failure here is a finding too.
+        let (expanded, _) = mm2gen::adapters::stream::expand_text("<stdin>", &stream, &Inputs::default(), std::path::Path::new("."))
+            .map_err(|e| TestCaseError::fail(format!("expand refused what render accepted: {e}")))?;
+        let parsed = parse_stream(&expanded)?;
+        prop_assert_eq!(parsed.len(), objects.len() + 1, "{}", expanded);
+        prop_assert_eq!(parsed[0]["metadata"]["name"].as_str(), Some("unrelated"));
+        let generated: Vec<&str> = parsed[1..].iter().map(|o| o["kind"].as_str().unwrap_or_default()).collect();
+        let expected: Vec<&str> = objects.iter().map(|m| m.kind.as_str()).collect();
+        prop_assert_eq!(generated, expected, "{}", expanded);
 
         // argocd-generate, as the Config Management Plugin runs it.
         let app = tempfile::tempdir().unwrap();
