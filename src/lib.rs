@@ -25,6 +25,7 @@ pub mod lint;
 pub mod model;
 pub mod output;
 pub mod properties;
+pub mod references;
 pub mod render;
 pub mod resolve;
 pub mod schema;
@@ -70,13 +71,10 @@ impl Rendered {
 /// Reads a descriptor file, or standard input for `-`.
 pub fn load_descriptor(path: &Path) -> Result<Descriptor> {
     if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|e| {
-            Diagnostic::error(format!(
-                "cannot read the descriptor from standard input: {e}"
-            ))
-            .help("pipe a UTF-8 YAML or JSON descriptor into `mm2gen render -f -`")
-        })?;
+        let text = resolve::read_stdin(
+            "the descriptor",
+            "pipe a UTF-8 YAML or JSON descriptor into `mm2gen render -f -`",
+        )?;
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         return descriptor::load("<stdin>", &text, cwd);
     }
@@ -111,9 +109,11 @@ pub fn resolve_references<'a>(
         return Ok((Cow::Borrowed(descriptor), Cow::Borrowed(inputs)));
     };
     let mut inputs = inputs.clone();
+    let root = inputs.reference_root.as_deref();
     for file in &krm.kafka_cluster_files {
         let path = descriptor.base_dir.join(&file.value);
-        let found = resolve::load_kafka_clusters(&path).map_err(|e| blame(e, file))?;
+        let found = references::load_kafka_clusters(&path, root, "kafkaClusterFiles")
+            .map_err(|e| blame(e, file))?;
         inputs.kafka_clusters.extend(found);
     }
     let from_wrapper: Vec<(String, String)> = krm
@@ -126,7 +126,8 @@ pub fn resolve_references<'a>(
         return Ok((Cow::Borrowed(descriptor), Cow::Owned(inputs)));
     };
     let path = descriptor.base_dir.join(&file.value);
-    let mut inner = load_descriptor(&path).map_err(|e| blame(e, file))?;
+    let mut inner =
+        references::load_descriptor(&path, root, "descriptorFile").map_err(|e| blame(e, file))?;
     let mut metadata = inner.krm.take().unwrap_or_default();
     metadata.name = metadata.name.or_else(|| krm.name.clone());
     metadata.namespace = metadata.namespace.or_else(|| krm.namespace.clone());

@@ -193,6 +193,7 @@ impl InputArgs {
             image: self.image,
             kube_context: self.kube_context,
             secret_files: self.secret_file,
+            reference_root: None,
         })
     }
 }
@@ -305,12 +306,7 @@ fn print_warnings(warnings: &[Diagnostic]) {
 }
 
 fn read_stdin() -> Result<String, Error> {
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|e| {
-        Diagnostic::error(format!("cannot read standard input: {e}"))
-            .help("pipe UTF-8 YAML or JSON into mm2gen")
-    })?;
-    Ok(text)
+    mm2gen::resolve::read_stdin("the YAML stream", "pipe UTF-8 YAML or JSON into mm2gen")
 }
 
 fn write_stdout(text: &str) {
@@ -459,8 +455,8 @@ fn lint(args: LintArgs) -> Result<ExitCode, Error> {
 }
 
 fn argocd_generate() -> Result<ExitCode, Error> {
-    let request = mm2gen::adapters::argocd::request(&|k| std::env::var(k).ok())?;
-    let descriptor = mm2gen::load_descriptor(&request.descriptor)?;
+    let request = mm2gen::adapters::argocd::request(&|k| std::env::var(k).ok(), &cwd())?;
+    let descriptor = mm2gen::adapters::argocd::load_descriptor(&request)?;
     let rendered = mm2gen::render(&descriptor, &request.inputs)?;
     print_warnings(&rendered.warnings);
     write_stdout(&rendered.into_manifests().to_yaml());

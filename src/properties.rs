@@ -172,7 +172,7 @@ pub fn compose(
     );
     for comment in maintained_comments {
         out.push_str("# ");
-        out.push_str(comment);
+        out.push_str(&crate::output::comment_line(comment));
         out.push('\n');
     }
     for (key, value) in maintained {
@@ -212,6 +212,14 @@ pub fn compose(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_maintained_comment_cannot_add_a_property_line() {
+        let comment = "context `a\nsecurity.protocol=PLAINTEXT\r\u{2028}x`".to_string();
+        let text = compose(&[], &[comment], "", &BTreeMap::new());
+        assert!(parse(&text).unwrap().is_empty(), "{text}");
+        assert_eq!(text.lines().count(), 3, "{text}");
+    }
 
     #[test]
     fn parses_separators_continuations_and_comments() {

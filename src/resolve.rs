@@ -249,20 +249,9 @@ pub fn kubeconfig_path(raw: &str, base_dir: &Path) -> PathBuf {
     }
 }
 
+/// Reads a file for `what`, named by `flag`, as UTF-8 text.
 fn read_text(path: &Path, what: &str, flag: &str) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        Diagnostic::error(format!("cannot read {what} {}: {e}", path.display()))
-            .help(format!("check the path given in {flag}"))
-    })?;
-    if bytes.len() > yaml::MAX_INPUT_BYTES {
-        return Err(Diagnostic::error(format!(
-            "{what} {} is larger than {} bytes",
-            path.display(),
-            yaml::MAX_INPUT_BYTES
-        ))
-        .help(format!("check the path given in {flag}"))
-        .into());
-    }
+    let bytes = read_bytes(path, what, flag)?;
     String::from_utf8(bytes).map_err(|_| {
         Diagnostic::error(format!("{what} {} is not UTF-8 text", path.display()))
             .help(format!("check the path given in {flag}"))
@@ -274,9 +263,72 @@ pub fn read_input(path: &Path, what: &str, flag: &str) -> Result<String> {
     read_text(path, what, flag)
 }
 
+/// Reads a file for `what`, named by `flag`, as bytes (a `--secret-file`), within the cap.
+pub fn read_bytes(path: &Path, what: &str, flag: &str) -> Result<Vec<u8>> {
+    let fail = |e: std::io::Error| {
+        Diagnostic::error(format!("cannot read {what} {}: {e}", path.display()))
+            .help(format!("check the path given in {flag}"))
+    };
+    let file = std::fs::File::open(path).map_err(fail)?;
+    read_capped(file, &format!("{what} {}", path.display()), &format!("check the path given in {flag}: it should name a text file, not a device, an endless pipe or an archive"))
+        .map_err(|e| match e {
+            Capped::Io(e) => fail(e).into(),
+            Capped::TooLarge(d) => d.into(),
+        })
+}
+
+/// Reads standard input as UTF-8 text for `what`; `help` says what to pipe in.
+pub fn read_stdin(what: &str, help: &str) -> Result<String> {
+    let bytes = read_capped(
+        std::io::stdin().lock(),
+        &format!("{what} on standard input"),
+        help,
+    )
+    .map_err(|e| match e {
+        Capped::Io(e) => Diagnostic::error(format!("cannot read {what} from standard input: {e}"))
+            .help(help)
+            .into(),
+        Capped::TooLarge(d) => crate::diagnostics::Error::from(d),
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        Diagnostic::error(format!("{what} on standard input is not UTF-8 text"))
+            .help(help)
+            .into()
+    })
+}
+
+enum Capped {
+    Io(std::io::Error),
+    TooLarge(Diagnostic),
+}
+
+/// Every read from outside goes through here: it stops one byte past the cap, so `/dev/zero`
+/// or an endless pipe fails at once instead of filling memory before a size check could run.
+fn read_capped(
+    reader: impl std::io::Read,
+    what: &str,
+    help: &str,
+) -> std::result::Result<Vec<u8>, Capped> {
+    let cap = yaml::MAX_INPUT_BYTES;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(reader, cap as u64 + 1), &mut bytes)
+        .map_err(Capped::Io)?;
+    if bytes.len() > cap {
+        return Err(Capped::TooLarge(
+            Diagnostic::error(format!(
+                "{what} is larger than {} MiB; mm2gen reads inputs of at most {cap} bytes",
+                cap >> 20
+            ))
+            .help(help),
+        ));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Read;
 
     fn cluster(spec: &str) -> KafkaClusterResource {
         let text = format!(
@@ -321,6 +373,26 @@ mod tests {
             ListenerLookup::NoSuchListener {
                 available: vec!["external".into()]
             }
+        );
+    }
+
+    #[test]
+    fn an_endless_reader_stops_one_byte_past_the_cap() {
+        let Err(Capped::TooLarge(d)) = read_capped(std::io::repeat(b'a'), "the input", "help")
+        else {
+            panic!("an endless reader must be refused");
+        };
+        assert!(
+            d.message.starts_with("the input is larger than 16 MiB"),
+            "{}",
+            d.message
+        );
+        let at_cap = std::io::repeat(b'a').take(yaml::MAX_INPUT_BYTES as u64);
+        assert_eq!(
+            read_capped(at_cap, "the input", "help")
+                .ok()
+                .map(|b| b.len()),
+            Some(yaml::MAX_INPUT_BYTES)
         );
     }
 

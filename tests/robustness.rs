@@ -277,3 +277,230 @@ fn a_hundred_thousand_properties_lines_render_in_bounded_time() {
         start.elapsed()
     );
 }
+
+/// Text a descriptor can carry into mm2gen's output as a user would write it in
+/// mirrorMaker2Properties: Java-properties escapes that become line breaks, separators and
+/// invisible characters once read, and the YAML that would follow them.
+fn hostile_text() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "a",
+        "orders",
+        ".*",
+        "|",
+        "\\n",
+        "\\r",
+        "\\r\\n",
+        "\\u0085",
+        "\\u2028",
+        "\\u2029",
+        "\\ufeff",
+        "\\t",
+        "\\u0000",
+        "\\u202e",
+        "---",
+        "...",
+        "kind: ClusterRoleBinding",
+        "apiVersion: v1",
+        "name: cluster-admin",
+        "# ",
+        "- x",
+        "{a: b}",
+        "'",
+        "\"",
+        ": ",
+        ",",
+    ]);
+    prop::collection::vec(pieces, 0..10).prop_map(|p| p.concat())
+}
+
+/// A descriptor with user text in the places where it reaches the output: flow topic
+/// patterns (also under the identity policy, where a broad grant gets a note), the global
+/// `topics`, other values, an alias, the KafkaUser name.
+fn hostile_descriptor() -> impl Strategy<Value = String> {
+    (
+        hostile_text(),
+        hostile_text(),
+        hostile_text(),
+        any::<bool>(),
+        prop_oneof![
+            6 => Just("source-cluster".to_string()),
+            1 => "[ -~]{1,12}",
+            1 => hostile_text(),
+        ],
+        prop_oneof![
+            6 => Just(None),
+            1 => Just(Some("mm2-user".to_string())),
+            1 => "[ -~é\\n\u{2028}]{1,12}".prop_map(Some),
+        ],
+    )
+        .prop_map(|(topics, global, value, identity, alias, user)| {
+            let mut props = vec![format!("{alias}->target-cluster.enabled=true")];
+            if identity {
+                props.push(
+                    "replication.policy.class=org.apache.kafka.connect.mirror.IdentityReplicationPolicy"
+                        .to_string(),
+                );
+            }
+            props.push(format!("{alias}->target-cluster.topics={topics}"));
+            props.push(format!("topics={global}"));
+            props.push(format!("{alias}.consumer.client.rack={value}"));
+            let mut text = descriptor_text(&alias, "src.example.com:9092", &props.join("\n"));
+            if let Some(user) = user {
+                text.push_str(&format!(
+                    "mirrorMaker2Spec:\n  kafkaUser:\n    name: {}\n",
+                    serde_json::to_string(&user).unwrap()
+                ));
+            }
+            text
+        })
+}
+
+/// Every kind mm2gen generates (templates/); anything else in its output was injected.
+const GENERATED_KINDS: &[&str] = &[
+    "ConfigMap",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "KafkaUser",
+    "NetworkPolicy",
+    "PodDisruptionBudget",
+    "Secret",
+    "Service",
+    "ServiceAccount",
+];
+
+/// The documents of a YAML stream, read by an independent parser (libyaml).
+fn parse_stream(text: &str) -> Result<Vec<serde_json::Value>, TestCaseError> {
+    serde_yaml_ng::Deserializer::from_str(text)
+        .map(|d| {
+            <serde_json::Value as serde::Deserialize>::deserialize(d)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))
+        })
+        .collect()
+}
+
+/// `text` holds exactly mm2gen's `objects`, in order, and nothing else.
+fn holds_exactly(text: &str, objects: &[mm2gen::Manifest], how: &str) -> Result<(), TestCaseError> {
+    let parsed = parse_stream(text)?;
+    let values: Vec<&serde_json::Value> = objects.iter().map(|m| &m.value).collect();
+    prop_assert_eq!(
+        parsed.iter().collect::<Vec<_>>(),
+        values,
+        "{} output differs from the objects mm2gen generated:\n{}",
+        how,
+        text
+    );
+    for o in &parsed {
+        let kind = o["kind"].as_str().unwrap_or_default();
+        prop_assert!(
+            GENERATED_KINDS.contains(&kind),
+            "{} output holds kind {:?}",
+            how,
+            kind
+        );
+    }
+    Ok(())
+}
+
+fn mm2gen_bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_mm2gen"))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, .. ProptestConfig::default() })]
+
+    /// For any descriptor, what every output path writes parses, and holds exactly the objects
+    /// mm2gen generates: no value can end a comment and start an object of its own.
+    #[test]
+    fn any_descriptor_renders_only_the_objects_mm2gen_generates(text in hostile_descriptor()) {
+        let Ok(d) = descriptor::load("d.yaml", &text, PathBuf::from(".")) else { return Ok(()) };
+        let Ok(rendered) = mm2gen::render(&d, &inputs()) else { return Ok(()) };
+        let objects = rendered.into_manifests().objects;
+
+        // render (stdout)
+        let manifests = mm2gen::Manifests { objects: objects.clone() };
+        holds_exactly(&manifests.to_yaml(), &objects, "render")?;
+
+        // render --output-dir: kustomization.yaml lists the files, each holds one object.
+        let dir = tempfile::tempdir().unwrap();
+        mm2gen::output::write_directory(dir.path(), &manifests).unwrap();
+        let kustomization = std::fs::read_to_string(dir.path().join("kustomization.yaml")).unwrap();
+        let k = parse_stream(&kustomization)?;
+        prop_assert_eq!(k.len(), 1, "{}", kustomization);
+        prop_assert_eq!(k[0]["kind"].as_str(), Some("Kustomization"), "{}", kustomization);
+        let files: Vec<String> = objects.iter().map(|m| m.file_name()).collect();
+        prop_assert_eq!(&k[0]["resources"], &serde_json::json!(files), "{}", kustomization);
+        for m in &objects {
+            let file = std::fs::read_to_string(dir.path().join(m.file_name())).unwrap();
+            holds_exactly(&file, std::slice::from_ref(m), "--output-dir")?;
+        }
+
+        // expand (the Helm post-renderer and the stream adapters), next to an unrelated object.
+        let spec: String = text.lines().map(|l| format!("  {l}\n")).collect();
+        let stream = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unrelated\n---\napiVersion: mm2gen.io/v1alpha1\nkind: MirrorMaker2Migration\nmetadata:\n  name: mm2\nbootstrapServers:\n  target-cluster: kafka-all-broker.kafka.svc.cluster.local:29092\nspec:\n{spec}"
+        );
+        // The same descriptor renders wrapped, so a failure here is a finding too.
+        let (expanded, _) = mm2gen::adapters::stream::expand_text("<stdin>", &stream, &Inputs::default(), std::path::Path::new("."))
+            .map_err(|e| TestCaseError::fail(format!("expand refused what render accepted: {e}")))?;
+        let parsed = parse_stream(&expanded)?;
+        prop_assert_eq!(parsed.len(), objects.len() + 1, "{}", expanded);
+        prop_assert_eq!(parsed[0]["metadata"]["name"].as_str(), Some("unrelated"));
+        let generated: Vec<&str> = parsed[1..].iter().map(|o| o["kind"].as_str().unwrap_or_default()).collect();
+        let expected: Vec<&str> = objects.iter().map(|m| m.kind.as_str()).collect();
+        prop_assert_eq!(generated, expected, "{}", expanded);
+
+        // argocd-generate, as the Config Management Plugin runs it.
+        let app = tempfile::tempdir().unwrap();
+        std::fs::write(app.path().join("mm2-descriptor.yaml"), &text).unwrap();
+        let out = mm2gen_bin()
+            .arg("argocd-generate")
+            .current_dir(app.path())
+            .env("ARGOCD_ENV_BOOTSTRAP_SERVERS", "target-cluster=kafka-all-broker.kafka.svc.cluster.local:29092")
+            .output()
+            .unwrap();
+        prop_assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        holds_exactly(&String::from_utf8(out.stdout).unwrap(), &objects, "argocd-generate")?;
+    }
+}
+
+#[test]
+fn a_topic_pattern_with_line_breaks_adds_no_object_through_the_grant_note() {
+    let props = [
+        "replication.policy.class=org.apache.kafka.connect.mirror.IdentityReplicationPolicy",
+        "source-cluster->target-cluster.enabled=true",
+        r"source-cluster->target-cluster.topics=a|b\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: pwn\n#",
+    ];
+    let yaml = render(&descriptor_text(
+        "source-cluster",
+        "src:9092",
+        &props.join("\n"),
+    ))
+    .unwrap();
+    assert!(!yaml.contains("ClusterRoleBinding\n"), "{yaml}");
+    let kinds: Vec<String> = serde_yaml_ng::Deserializer::from_str(&yaml)
+        .map(|d| <serde_json::Value as serde::Deserialize>::deserialize(d).unwrap())
+        .map(|o| o["kind"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ServiceAccount",
+            "ConfigMap",
+            "KafkaUser",
+            "Deployment",
+            "NetworkPolicy"
+        ],
+        "{yaml}"
+    );
+    // The broad grant is still explained, by the key that holds the pattern.
+    assert!(
+        yaml.contains(
+            "# flow source-cluster->target-cluster replicates topics under their own names"
+        ),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("and `source-cluster->target-cluster.topics` holds a pattern"),
+        "{yaml}"
+    );
+}

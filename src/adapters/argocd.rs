@@ -5,10 +5,10 @@
 //! plugin.yaml announces (`spec.source.plugin.parameters`, the UI's Parameters tab); the env
 //! entry wins. The destination namespace arrives as `ARGOCD_APP_NAMESPACE`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, Result};
-use crate::Inputs;
+use crate::{references, Inputs};
 
 /// The descriptor file name the plugin discovers applications by.
 pub const DEFAULT_DESCRIPTOR: &str = "mm2-descriptor.yaml";
@@ -21,7 +21,10 @@ pub struct Request {
 }
 
 /// Reads the request from environment variables (passed in, so tests need no global state).
-pub fn request(env: &dyn Fn(&str) -> Option<String>) -> Result<Request> {
+/// `app_dir` is the application's source directory, the working directory Argo CD runs the
+/// plugin in: relative paths are read from it, and every file the settings or the descriptor
+/// name must be inside it, since the Application's author sees what the plugin prints.
+pub fn request(env: &dyn Fn(&str) -> Option<String>, app_dir: &Path) -> Result<Request> {
     let get = |k: &str| env(k).filter(|v| !v.trim().is_empty());
     let setting =
         |name: &str| get(&format!("ARGOCD_ENV_{name}")).or_else(|| get(&format!("PARAM_{name}")));
@@ -30,13 +33,18 @@ pub fn request(env: &dyn Fn(&str) -> Option<String>) -> Result<Request> {
         name: setting("NAME"),
         image: setting("IMAGE"),
         kube_context: setting("KUBE_CONTEXT"),
+        reference_root: Some(app_dir.to_path_buf()),
         ..Inputs::default()
     };
     if let Some(files) = setting("KAFKA_CLUSTER") {
         for f in files.split([',', ' ', '\n']).filter(|f| !f.is_empty()) {
             inputs
                 .kafka_clusters
-                .extend(crate::resolve::load_kafka_clusters(&PathBuf::from(f))?);
+                .extend(references::load_kafka_clusters(
+                    Path::new(f),
+                    Some(app_dir),
+                    "ARGOCD_ENV_KAFKA_CLUSTER",
+                )?);
         }
     }
     if let Some(list) = setting("BOOTSTRAP_SERVERS") {
@@ -64,6 +72,15 @@ pub fn request(env: &dyn Fn(&str) -> Option<String>) -> Result<Request> {
     })
 }
 
+/// Loads the descriptor the request names, from inside the application's directory.
+pub fn load_descriptor(request: &Request) -> Result<crate::Descriptor> {
+    references::load_descriptor(
+        &request.descriptor,
+        request.inputs.reference_root.as_deref(),
+        "ARGOCD_ENV_DESCRIPTOR",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,7 +92,7 @@ mod tests {
             "ARGOCD_ENV_BOOTSTRAP_SERVERS" => Some("target=a:1,b:2; source=c:3".to_string()),
             _ => None,
         };
-        let r = request(&env).unwrap();
+        let r = request(&env, Path::new("app")).unwrap();
         assert_eq!(r.inputs.namespace.as_deref(), Some("kafka-migration"));
         assert_eq!(r.descriptor, PathBuf::from(DEFAULT_DESCRIPTOR));
         assert_eq!(
@@ -96,7 +113,7 @@ mod tests {
             "PARAM_BOOTSTRAP_SERVERS" => Some("target=a:1".to_string()),
             _ => None,
         };
-        let r = request(&env).unwrap();
+        let r = request(&env, Path::new("app")).unwrap();
         assert_eq!(r.descriptor, PathBuf::from("mm2/descriptor.yaml"));
         assert_eq!(r.inputs.name.as_deref(), Some("from-env"));
         assert_eq!(

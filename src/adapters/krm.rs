@@ -88,6 +88,10 @@ fn process(
     };
 
     let mut inputs = inputs.clone();
+    // The function config may come from someone else's repository: its files stay in ours.
+    inputs
+        .reference_root
+        .get_or_insert_with(|| base_dir.to_path_buf());
     for (item, json) in items.iter().zip(&items_json) {
         let found = resolve::kafka_clusters_in(source, std::slice::from_ref(*item))
             .map_err(|e| (items_json.clone(), about(e.diagnostics, json)))?;

@@ -89,7 +89,12 @@ pub fn run(config_path: &Path, stdin: &str, inputs: &Inputs) -> Result<(String, 
             source,
         });
     }
-    let (expanded, warnings) = stream::expand(&docs, inputs, &root_dir)?;
+    // Kustomize keeps a build inside the kustomization root by default; so do its plugins' files.
+    let mut inputs = inputs.clone();
+    inputs
+        .reference_root
+        .get_or_insert_with(|| root_dir.clone());
+    let (expanded, warnings) = stream::expand(&docs, &inputs, &root_dir)?;
     let mut out = String::new();
     for e in expanded {
         match e {

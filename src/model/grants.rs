@@ -80,6 +80,7 @@ pub fn kafka_user(
 
     let mut grants = BTreeSet::new();
     let mut notes = Vec::new();
+    let mut warned = BTreeSet::new();
     let both = |topic: String, pattern: &'static str, grants: &mut BTreeSet<TopicGrant>| {
         for access in ["read", "write"] {
             grants.insert(TopicGrant {
@@ -106,10 +107,19 @@ pub fn kafka_user(
         let policy = &flow.policy;
         both(policy.checkpoints_topic(), "literal", &mut grants);
         let flow_key = format!("{}->{}.topics", flow.source, flow.target);
-        let patterns = props
-            .get(&flow_key)
-            .or_else(|| props.get("topics"))
-            .map_or(".*".to_string(), |e| e.value.clone());
+        // Which key the patterns come from, for the note: aliases are validated names and the
+        // keys mm2gen's own, while the patterns are user text that may hold line breaks.
+        let (patterns, from_key) = match props.get(&flow_key) {
+            Some(e) => (e.value.clone(), Some(flow_key.as_str())),
+            None => match props.get("topics") {
+                Some(e) => (e.value.clone(), Some("topics")),
+                None => (".*".to_string(), None),
+            },
+        };
+        let why_broad = match from_key {
+            Some(key) => format!("`{key}` holds a pattern that is neither a literal topic name nor `prefix.*`"),
+            None => format!("neither `{flow_key}` nor `topics` is set (MirrorMaker2 then replicates every topic)"),
+        };
         for pattern in patterns.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let write = |topic: String, pattern_type: &'static str| TopicGrant {
                 topic_name: topic,
@@ -135,14 +145,19 @@ pub fn kafka_user(
                 None => {
                     grants.insert(write("*".to_string(), "literal"));
                     let why = format!(
-                        "flow {}->{} replicates topics matching `{pattern}` under their own names, so MirrorMaker2 may write any topic on the target",
+                        "flow {}->{} replicates topics under their own names and {why_broad}, so MirrorMaker2 may write any topic on the target",
                         flow.source, flow.target
                     );
-                    if !notes.contains(&why) {
+                    if warned.insert((flow_key.clone(), pattern.to_string())) {
                         diags.push(
-                            Diagnostic::warning(format!("KafkaUser `{user_name}` grants write on every topic: {why}"))
-                                .help(format!("list literal topic names or `prefix.*` patterns in `{flow_key}` to narrow the grant")),
+                            Diagnostic::warning(format!(
+                                "KafkaUser `{user_name}` grants write on every topic: flow {}->{} replicates topics matching `{}` under their own names, so MirrorMaker2 may write any topic on the target",
+                                flow.source, flow.target, crate::output::comment_line(pattern)
+                            ))
+                            .help(format!("list literal topic names or `prefix.*` patterns in `{flow_key}` to narrow the grant")),
                         );
+                    }
+                    if !notes.contains(&why) {
                         notes.push(why);
                     }
                 }

@@ -51,6 +51,9 @@ pub struct Inputs {
     pub kube_context: Option<String>,
     /// Local files that become a generated Secret per alias: (alias, key, path).
     pub secret_files: Vec<(String, String, PathBuf)>,
+    /// The directory that files named by the input (`descriptorFile`, `kafkaClusterFiles`) must
+    /// stay in, when whoever wrote the input may not read the machine's files (Argo CD, KRM).
+    pub reference_root: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -322,7 +325,7 @@ pub fn build_all_with_properties(
     check_user_keys(&props, &alias_names, &mut diags);
     let flows = enabled_flows(&props, &alias_names);
     check_flows_have_a_host(&props, &aliases, &flows, &mut diags);
-    check_contexts_in_kubeconfigs(d, &aliases, &mut diags);
+    check_contexts_in_kubeconfigs(d, &aliases, inputs, &mut diags);
     diags.check()?;
 
     let mut contexts: Vec<Option<String>> = Vec::new();
@@ -728,7 +731,11 @@ fn declare_aliases(d: &Descriptor, inputs: &Inputs, diags: &mut Collector) -> Ve
         let current_context = match (needs_kubeconfig, d.kubernetes_configs.first()) {
             (true, Some(first)) => {
                 let kc = kubeconfig_cache.get_or_insert_with(|| {
-                    resolve::load_kubeconfig(&resolve::kubeconfig_path(&first.value, &d.base_dir))
+                    crate::references::load_kubeconfig(
+                        &first.value,
+                        &d.base_dir,
+                        inputs.reference_root.as_deref(),
+                    )
                 });
                 match kc {
                     Ok(k) => k.current_context.clone(),
@@ -1428,12 +1435,22 @@ fn check_no_client_settings_for_sdm_clusters(
 
 /// A kube context named in the descriptor must exist in the kubeconfigs it lists (those that
 /// can be read: the guide's placeholder path is common and harmless when nothing needs it).
-fn check_contexts_in_kubeconfigs(d: &Descriptor, aliases: &[AliasDecl], diags: &mut Collector) {
+fn check_contexts_in_kubeconfigs(
+    d: &Descriptor,
+    aliases: &[AliasDecl],
+    inputs: &Inputs,
+    diags: &mut Collector,
+) {
     let kubeconfigs: Vec<resolve::Kubeconfig> = d
         .kubernetes_configs
         .iter()
         .filter_map(|k| {
-            resolve::load_kubeconfig(&resolve::kubeconfig_path(&k.value, &d.base_dir)).ok()
+            crate::references::load_kubeconfig(
+                &k.value,
+                &d.base_dir,
+                inputs.reference_root.as_deref(),
+            )
+            .ok()
         })
         .collect();
     if kubeconfigs.is_empty() {
@@ -1906,7 +1923,7 @@ fn generated_secrets(
             );
             continue;
         }
-        match std::fs::read(path) {
+        match crate::resolve::read_bytes(path, "the --secret-file", "--secret-file") {
             Ok(bytes) => {
                 if by_alias
                     .entry(alias)
@@ -1922,10 +1939,7 @@ fn generated_secrets(
                     );
                 }
             }
-            Err(e) => diags.push(
-                Diagnostic::error(format!("cannot read --secret-file {}: {e}", path.display()))
-                    .help("check the path"),
-            ),
+            Err(e) => e.diagnostics.into_iter().for_each(|d| diags.push(d)),
         }
     }
     by_alias

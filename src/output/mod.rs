@@ -2,10 +2,12 @@
 //! them: stdout (YAML stream or a JSON `List`), a directory with a kustomization.yaml, and a
 //! drift check of such a directory.
 
+mod comment;
 mod directory;
 
 use serde_json::Value;
 
+pub use comment::one_line as comment_line;
 pub use directory::{check_directory, write_directory, DirectoryCheck};
 
 use std::path::{Path, PathBuf};
@@ -91,7 +93,8 @@ pub struct Manifest {
     pub kind: String,
     pub name: String,
     pub value: Value,
-    /// Lines printed as YAML comments above the object (why a grant is broad, ...).
+    /// Lines printed as YAML comments above the object (why a grant is broad, ...): mm2gen's
+    /// own words, never text from the input; written through [`comment_line`] all the same.
     pub comments: Vec<String>,
 }
 
@@ -111,7 +114,7 @@ impl Manifest {
         let mut out = String::new();
         for c in &self.comments {
             out.push_str("# ");
-            out.push_str(c);
+            out.push_str(&comment_line(c));
             out.push('\n');
         }
         out.push_str(&yaml_text(&self.value));
