@@ -3,10 +3,11 @@
 //! drift check of such a directory.
 
 mod directory;
+mod lock;
 
 use serde_json::Value;
 
-pub use directory::{check_directory, write_directory, DirectoryCheck};
+pub use directory::{check_directory, write_directories, write_directory, DirectoryCheck};
 
 use std::path::{Path, PathBuf};
 
