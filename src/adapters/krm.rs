@@ -3,6 +3,7 @@
 //! place (transformer use), `KafkaCluster` items resolve bootstrap addresses, and every other
 //! item passes through with its annotations. Errors and warnings become `results`.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -72,6 +73,18 @@ fn process(
         .help("KRM functions read `apiVersion: config.kubernetes.io/v1`, `kind: ResourceList`");
         return Err(unattributed(e.into()));
     }
+    if let Some(node) = root
+        .get("items")
+        .filter(|n| !n.is_null() && n.as_seq().is_none())
+    {
+        let e = Diagnostic::error(format!(
+            "`items` is {}, not a list: its resources would be lost",
+            node.kind_name()
+        ))
+        .at(Some(node.location(source)))
+        .help("write `items:` as a list, one `- apiVersion: ...` entry per resource");
+        return Err(unattributed(e.into()));
+    }
     let items: Vec<&yaml::Node> = root
         .get("items")
         .and_then(yaml::Node::as_seq)
@@ -96,13 +109,25 @@ fn process(
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
+    let mut generated_by = BTreeMap::new();
     let mut render_node = |node: &yaml::Node, origin: &Value, out: &mut Vec<Value>| {
         let result = descriptor::from_node(source, node, base_dir.to_path_buf())
             .and_then(|d| crate::render(&d, &inputs));
         match result {
             Ok(mut r) => {
                 warnings.extend(about(std::mem::take(&mut r.warnings), origin));
-                out.extend(r.into_manifests().objects.into_iter().map(|m| m.value));
+                let objects: Vec<Value> = r
+                    .into_manifests()
+                    .objects
+                    .into_iter()
+                    .map(|m| m.value)
+                    .collect();
+                match same_objects(&mut generated_by, &objects, origin) {
+                    Some(d) => {
+                        errors.extend(about(vec![d.at(Some(node.location(source)))], origin))
+                    }
+                    None => out.extend(objects),
+                }
             }
             Err(e) => errors.extend(about(e.diagnostics, origin)),
         }
@@ -130,6 +155,45 @@ fn process(
         return Err((items_json, errors));
     }
     Ok((out, warnings))
+}
+
+/// An object's identity in a cluster: apiVersion, kind, namespace, name.
+type ObjectKey = (String, String, String, String);
+
+/// Records which MirrorMaker2Migration generated each object, and refuses a second one that
+/// generates an object already there (two migrations with one name and namespace): kustomize
+/// and kpt would pass both copies on, and one silently replaces the other in the cluster.
+fn same_objects(
+    generated_by: &mut BTreeMap<ObjectKey, Value>,
+    objects: &[Value],
+    origin: &Value,
+) -> Option<Diagnostic> {
+    let key = |o: &Value| -> ObjectKey {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        (
+            text(&o["apiVersion"]),
+            text(&o["kind"]),
+            text(&o["metadata"]["namespace"]),
+            text(&o["metadata"]["name"]),
+        )
+    };
+    for object in objects {
+        if let Some(first) = generated_by.get(&key(object)) {
+            let (_, kind, namespace, name) = key(object);
+            return Some(
+                Diagnostic::error(format!(
+                    "{} and {} both generate {kind} `{namespace}/{name}`",
+                    describe(first),
+                    describe(origin)
+                ))
+                .help("give each MirrorMaker2Migration its own `metadata.name` (it prefixes every generated name) or `metadata.namespace`, or remove the copy"),
+            );
+        }
+    }
+    for object in objects {
+        generated_by.insert(key(object), origin.clone());
+    }
+    None
 }
 
 fn resource_list(items: Vec<Value>, findings: &[Finding], source: &SourceFile) -> String {
