@@ -40,9 +40,10 @@ pub fn lint(d: &Descriptor, inputs: &Inputs, listings: &[topics::TopicListing]) 
         }
         Err(e) => {
             let mut out = e.diagnostics;
-            // Key spelling and types can still be checked with the aliases the descriptor names.
+            // What needs only the properties and the aliases the descriptor names can still be
+            // checked: a linter reports all it can in one run.
             if let Ok(props) = crate::model::parse_user_properties(&d) {
-                out.extend(key_findings(&props, &declared_aliases(&d)));
+                out.extend(unbuilt_findings(&props, &declared_aliases(&d)));
             }
             out
         }
@@ -60,6 +61,22 @@ pub fn warnings(props: &UserProperties, models: &[Model], inputs: &Inputs) -> Ve
     out.extend(separator_trick(props));
     out.extend(flow_findings(props, &aliases, &flows));
     out.extend(replication_factors(props, models, inputs));
+    out.extend(acl_sync(props));
+    out.extend(refresh_intervals(props));
+    out
+}
+
+/// The warnings of [`warnings`] that need no model, for a descriptor that does not build.
+fn unbuilt_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
+    let names: Vec<&str> = aliases.iter().map(String::as_str).collect();
+    let flows = crate::model::enabled_flows(props, &names);
+    let mut out = key_findings(props, aliases);
+    out.extend(separator_trick(props));
+    out.extend(flow_findings(
+        props,
+        aliases,
+        &flows.iter().collect::<Vec<_>>(),
+    ));
     out.extend(acl_sync(props));
     out.extend(refresh_intervals(props));
     out
