@@ -985,3 +985,25 @@ fn expand_passes_an_unrelated_document_with_yaml_anchors_through_untouched() {
         assert!(o.stdout.is_empty(), "{}", show(&o));
     }
 }
+
+#[test]
+fn expand_refuses_two_migrations_that_generate_the_same_objects() {
+    let o = expand_stdin(&format!("---\n{SMALL_MIGRATION}---\n{SMALL_MIGRATION}"));
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("error: the MirrorMaker2Migration `mm2` at line 2 and the MirrorMaker2Migration `mm2` at line 14 both generate ServiceAccount `"),
+        "{err}"
+    );
+    assert!(err.contains("<stdin>:14:1"), "{err}");
+    assert!(
+        err.contains("help: give each MirrorMaker2Migration its own `metadata.name`"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty(), "{}", show(&o));
+    // Negative control: another name generates other objects.
+    let other = SMALL_MIGRATION.replace("{name: mm2}", "{name: mm2-other}");
+    let o = expand_stdin(&format!("---\n{SMALL_MIGRATION}---\n{other}"));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert_eq!(text(&o.stdout).matches("kind: Deployment").count(), 2);
+}

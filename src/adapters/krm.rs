@@ -3,12 +3,12 @@
 //! place (transformer use), `KafkaCluster` items resolve bootstrap addresses, and every other
 //! item passes through with its annotations. Errors and warnings become `results`.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
 use serde_json::{json, Value};
 
+use super::duplicates;
 use crate::descriptor::{self, yaml};
 use crate::diagnostics::{Diagnostic, Error, Severity, SourceFile};
 use crate::{resolve, Inputs};
@@ -109,7 +109,7 @@ fn process(
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
-    let mut generated_by = BTreeMap::new();
+    let mut generated = duplicates::Generated::default();
     let mut render_node = |node: &yaml::Node, origin: &Value, out: &mut Vec<Value>| {
         let result = descriptor::from_node(source, node, base_dir.to_path_buf())
             .and_then(|d| crate::render(&d, &inputs));
@@ -122,9 +122,16 @@ fn process(
                     .into_iter()
                     .map(|m| m.value)
                     .collect();
-                match same_objects(&mut generated_by, &objects, origin) {
-                    Some(d) => {
-                        errors.extend(about(vec![d.at(Some(node.location(source)))], origin))
+                match generated.add(&objects, origin) {
+                    Some((object, first)) => {
+                        let d = Diagnostic::error(format!(
+                            "{} and {} both generate {object}",
+                            describe(&first),
+                            describe(origin)
+                        ))
+                        .at(Some(node.location(source)))
+                        .help(duplicates::HELP);
+                        errors.extend(about(vec![d], origin));
                     }
                     None => out.extend(objects),
                 }
@@ -155,45 +162,6 @@ fn process(
         return Err((items_json, errors));
     }
     Ok((out, warnings))
-}
-
-/// An object's identity in a cluster: apiVersion, kind, namespace, name.
-type ObjectKey = (String, String, String, String);
-
-/// Records which MirrorMaker2Migration generated each object, and refuses a second one that
-/// generates an object already there (two migrations with one name and namespace): kustomize
-/// and kpt would pass both copies on, and one silently replaces the other in the cluster.
-fn same_objects(
-    generated_by: &mut BTreeMap<ObjectKey, Value>,
-    objects: &[Value],
-    origin: &Value,
-) -> Option<Diagnostic> {
-    let key = |o: &Value| -> ObjectKey {
-        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
-        (
-            text(&o["apiVersion"]),
-            text(&o["kind"]),
-            text(&o["metadata"]["namespace"]),
-            text(&o["metadata"]["name"]),
-        )
-    };
-    for object in objects {
-        if let Some(first) = generated_by.get(&key(object)) {
-            let (_, kind, namespace, name) = key(object);
-            return Some(
-                Diagnostic::error(format!(
-                    "{} and {} both generate {kind} `{namespace}/{name}`",
-                    describe(first),
-                    describe(origin)
-                ))
-                .help("give each MirrorMaker2Migration its own `metadata.name` (it prefixes every generated name) or `metadata.namespace`, or remove the copy"),
-            );
-        }
-    }
-    for object in objects {
-        generated_by.insert(key(object), origin.clone());
-    }
-    None
 }
 
 fn resource_list(items: Vec<Value>, findings: &[Finding], source: &SourceFile) -> String {

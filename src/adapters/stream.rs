@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use super::duplicates;
 use crate::descriptor::{self, yaml};
 use crate::diagnostics::{Diagnostic, Error, Result, SourceFile};
 use crate::{resolve, Inputs, Manifests};
@@ -139,6 +140,7 @@ pub fn expand<'a>(
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let mut errors: Vec<Diagnostic> = Vec::new();
+    let mut generated = duplicates::Generated::default();
     for doc in docs {
         match &doc.node {
             Some(node) if descriptor::is_krm_wrapper(node) => {
@@ -154,6 +156,24 @@ pub fn expand<'a>(
                             .and_then(|a| a.get_str(HELM_FILENAME_ANNOTATION))
                         {
                             annotate(&mut manifests, HELM_FILENAME_ANNOTATION, file);
+                        }
+                        let here = format!(
+                            "the MirrorMaker2Migration `{}` at line {}",
+                            node.get("metadata")
+                                .and_then(|m| m.get_str("name"))
+                                .unwrap_or("?"),
+                            node.start.line
+                        );
+                        let objects = manifests.objects.iter().map(|m| &m.value);
+                        if let Some((object, first)) = generated.add(objects, &here) {
+                            errors.push(
+                                Diagnostic::error(format!(
+                                    "{first} and {here} both generate {object}"
+                                ))
+                                .at(Some(node.location(&doc.source)))
+                                .help(duplicates::HELP),
+                            );
+                            continue;
                         }
                         out.push(Expanded::Generated(manifests));
                     }
