@@ -518,3 +518,31 @@ fn alias_errors_do_not_hide_the_other_findings() {
         assert!(out.contains(finding), "missing `{finding}` in\n{out}");
     }
 }
+
+#[test]
+fn lint_reports_every_yaml_alias_not_only_the_first() {
+    let text = BASE
+        .replace(
+            "  - alias: target-cluster\n",
+            "  - alias: &t target-cluster\n",
+        )
+        .replace("    alias: source-cluster\n", "    alias: *t\n")
+        + "mirrorMaker2Spec: &spec {}\nx: *spec\n";
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("d.yaml");
+    std::fs::write(&p, text).unwrap();
+    let kc = example("kafkacluster.yaml");
+    let o = run(&["lint", "-f", path_str(&p), "--kafka-cluster", path_str(&kc)]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = format!("{}{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        out.matches("YAML aliases (`*name`) are not supported")
+            .count(),
+        2,
+        "{out}"
+    );
+    assert!(
+        out.contains("d.yaml:6:12") && out.contains("d.yaml:11:4"),
+        "{out}"
+    );
+}
