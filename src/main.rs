@@ -511,10 +511,8 @@ fn render(args: RenderArgs) -> Result<ExitCode, Error> {
             Ok(ExitCode::from(1))
         }
         (Some(dir), false) => {
-            let mut count = 0;
-            for (sub, manifests) in output::instance_dirs(dir, &rendered.instances) {
-                count += output::write_directory(&sub, manifests)?.len();
-            }
+            let count =
+                output::write_directories(&output::instance_dirs(dir, &rendered.instances))?;
             eprintln!("wrote {count} files to {}", dir.display());
             Ok(ExitCode::SUCCESS)
         }

@@ -929,3 +929,81 @@ fn a_missing_kafka_cluster_fails_through_helm_with_mm2gens_message() {
         }
     }
 }
+
+fn expand_stdin(stream: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(mm2gen_bin())
+        .arg("expand")
+        .current_dir(repo())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+const SMALL_MIGRATION: &str = "apiVersion: mm2gen.io/v1alpha1
+kind: MirrorMaker2Migration
+metadata: {name: mm2}
+bootstrapServers: {t: 'kafka:9092'}
+spec:
+  kafkaClusters:
+  - alias: t
+  nonSDMKafkaClusters:
+  - {alias: s, bootstrapServerAddress: 'legacy:9092'}
+  mirrorMaker2Properties: |
+    s->t.enabled=true
+";
+
+#[test]
+fn expand_passes_an_unrelated_document_with_yaml_anchors_through_untouched() {
+    let unrelated = "# Source: chart/templates/app.yaml\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  labels: &labels {app: web}\nspec:\n  selector:\n    matchLabels: *labels\n";
+    let o = expand_stdin(&format!("---\n{unrelated}---\n{SMALL_MIGRATION}"));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    let out = text(&o.stdout);
+    assert!(out.starts_with(&format!("---\n{unrelated}---\n")), "{out}");
+    assert!(out.contains("kind: ConfigMap"), "{out}");
+
+    // mm2gen's own documents still refuse aliases, with the place (the alias on the stream's
+    // line 15, the 4th of the document) and the reason.
+    for ours in [
+        SMALL_MIGRATION.replace("metadata: {name: mm2}", "metadata: &m {name: mm2}\nx: *m"),
+        "apiVersion: kafka.banzaicloud.io/v1beta1\nkind: KafkaCluster\nmetadata: &m {name: kafka}\nx: *m\n".to_string(),
+    ] {
+        let o = expand_stdin(&format!("---\n{unrelated}---\n{ours}"));
+        assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+        let err = text(&o.stderr);
+        assert!(err.contains("YAML aliases (`*name`) are not supported"), "{err}");
+        assert!(err.contains("<stdin>:15:"), "{err}");
+        assert!(o.stdout.is_empty(), "{}", show(&o));
+    }
+}
+
+#[test]
+fn expand_refuses_two_migrations_that_generate_the_same_objects() {
+    let o = expand_stdin(&format!("---\n{SMALL_MIGRATION}---\n{SMALL_MIGRATION}"));
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("error: the MirrorMaker2Migration `mm2` at line 2 and the MirrorMaker2Migration `mm2` at line 14 both generate ServiceAccount `"),
+        "{err}"
+    );
+    assert!(err.contains("<stdin>:14:1"), "{err}");
+    assert!(
+        err.contains("help: give each MirrorMaker2Migration its own `metadata.name`"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty(), "{}", show(&o));
+    // Negative control: another name generates other objects.
+    let other = SMALL_MIGRATION.replace("{name: mm2}", "{name: mm2-other}");
+    let o = expand_stdin(&format!("---\n{SMALL_MIGRATION}---\n{other}"));
+    assert_eq!(o.status.code(), Some(0), "{}", show(&o));
+    assert_eq!(text(&o.stdout).matches("kind: Deployment").count(), 2);
+}

@@ -782,3 +782,59 @@ fn pre_commit_hook_re_renders_stale_output_and_fails_once() {
     let o = run();
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn krm_function_refuses_items_given_as_a_map() {
+    let input = "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n  first:\n    apiVersion: v1\n    kind: ConfigMap\n    metadata: {name: mine}\n";
+    let o = krm(input, None);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let list: Value = serde_yaml_ng::from_str(&stdout(&o)).unwrap();
+    let message = list["results"][0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("`items` is a mapping, not a list"),
+        "{message}"
+    );
+    assert!(
+        message.contains("help: write `items:` as a list"),
+        "{message}"
+    );
+    assert!(stderr(&o).contains("<ResourceList>:4:3"), "{}", stderr(&o));
+    // Negative control: an empty or absent `items` is an empty list, as the spec allows.
+    for empty in ["items: []\n", "items:\n", ""] {
+        let input = format!("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n{empty}");
+        let o = krm(&input, None);
+        assert_eq!(o.status.code(), Some(0), "{empty:?}: {}", stderr(&o));
+    }
+}
+
+#[test]
+fn krm_function_refuses_two_migrations_that_generate_the_same_objects() {
+    let migration = &RESOURCE_LIST[RESOURCE_LIST.find("- apiVersion: mm2gen.io").unwrap()..];
+    let copy = migration.replace("migrations/eu.yaml", "migrations/eu-copy.yaml");
+    let input = format!("{RESOURCE_LIST}{copy}");
+    let o = krm(&input, None);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let list: Value = serde_yaml_ng::from_str(&stdout(&o)).unwrap();
+    let results = list["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{results:?}");
+    let message = results[0]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(
+            "MirrorMaker2Migration eu-migration (migrations/eu.yaml) and MirrorMaker2Migration eu-migration (migrations/eu-copy.yaml) both generate ServiceAccount `kafka/"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("its own `metadata.name`"), "{message}");
+    assert_eq!(results[0]["file"]["path"], "migrations/eu-copy.yaml");
+    // Negative control: another name generates other objects, and both are kept.
+    let renamed = copy.replace("name: eu-migration", "name: eu-copy");
+    let o = krm(&format!("{RESOURCE_LIST}{renamed}"), None);
+    let list: Value = serde_yaml_ng::from_str(&ok(o, "two migrations")).unwrap();
+    let deployments = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "Deployment")
+        .count();
+    assert_eq!(deployments, 2);
+}

@@ -491,3 +491,58 @@ fn many_flows_without_an_offset_syncs_location_make_one_finding() {
         "{out}"
     );
 }
+
+#[test]
+fn alias_errors_do_not_hide_the_other_findings() {
+    let text = BASE.replace(
+        "    alias: source-cluster\n",
+        "    alias: source-cluster\n  - bootstrapServerAddress: two.example.com:9092\n    alias: source-cluster\n  - bootstrapServerAddress: three.example.com:9092\n    alias: Bad_Alias!\n",
+    ) + "  source-clustr->target-cluster.topics=orders\n  replicaton.factor=2\n  replication.policy.separator=\n  source-cluster->target-cluster.sync.topic.acls.enabled=true\n";
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("d.yaml");
+    std::fs::write(&p, text).unwrap();
+    let kc = example("kafkacluster.yaml");
+    let o = run(&["lint", "-f", path_str(&p), "--kafka-cluster", path_str(&kc)]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    for finding in [
+        // Both alias errors, ...
+        "error: cluster alias `source-cluster` is declared twice",
+        "error: cluster alias `Bad_Alias!` contains `!`",
+        // ... the flow checks that need only the aliases' names, ...
+        "error: unknown cluster alias `source-clustr`",
+        // ... and the warnings that need only the properties.
+        "warning: unknown MirrorMaker2 key `replicaton.factor`",
+        "warning: the empty separator and aliases keep topic names, but only by accident",
+    ] {
+        assert!(out.contains(finding), "missing `{finding}` in\n{out}");
+    }
+}
+
+#[test]
+fn lint_reports_every_yaml_alias_not_only_the_first() {
+    let text = BASE
+        .replace(
+            "  - alias: target-cluster\n",
+            "  - alias: &t target-cluster\n",
+        )
+        .replace("    alias: source-cluster\n", "    alias: *t\n")
+        + "mirrorMaker2Spec: &spec {}\nx: *spec\n";
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("d.yaml");
+    std::fs::write(&p, text).unwrap();
+    let kc = example("kafkacluster.yaml");
+    let o = run(&["lint", "-f", path_str(&p), "--kafka-cluster", path_str(&kc)]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = format!("{}{}", stdout(&o), stderr(&o));
+    assert_eq!(
+        out.matches("YAML aliases (`*name`) are not supported")
+            .count(),
+        2,
+        "{out}"
+    );
+    assert!(
+        out.contains("d.yaml:6:12") && out.contains("d.yaml:11:4"),
+        "{out}"
+    );
+}

@@ -218,3 +218,157 @@ fn a_failed_write_to_stdout_exits_1_with_the_reason() {
         stderr(&out)
     );
 }
+
+/// Every file of `dir` (hidden ones too), name -> content.
+fn directory_content(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().into_string().unwrap(),
+                std::fs::read_to_string(e.path()).unwrap_or_else(|_| "<not a file>".into()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn concurrent_renders_into_one_directory_leave_one_complete_render() {
+    let work = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(fixture("seed-descriptor.yaml")).unwrap();
+    // Each variant gives a ConfigMap with another hashed name, so interleaved writes and
+    // prunes would show as a mix of two renders or a kustomization naming a removed file.
+    let variants: Vec<String> = (1..=4)
+        .map(|n| {
+            let path = work.path().join(format!("variant-{n}.yaml"));
+            std::fs::write(
+                &path,
+                seed.replace("tasks.max=5000", &format!("tasks.max={n}")),
+            )
+            .unwrap();
+            path_str(&path).to_string()
+        })
+        .collect();
+    let renders: Vec<_> = variants
+        .iter()
+        .enumerate()
+        .map(|(n, descriptor)| {
+            let alone = work.path().join(format!("alone-{n}"));
+            let mut args = example_args(path_str(&alone));
+            args[2] = descriptor.clone();
+            let o = run_strings(&args);
+            assert!(o.status.success(), "{}", stderr(&o));
+            directory_content(&alone)
+        })
+        .collect();
+    assert_eq!(
+        renders
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        variants.len(),
+        "the variants must render differently for this test to mean anything"
+    );
+    let shared = work.path().join("shared");
+    for round in 0..12 {
+        let children: Vec<_> = (0..8)
+            .map(|n| {
+                let mut args = example_args(path_str(&shared));
+                args[2] = variants[(n + round) % variants.len()].clone();
+                mm2gen()
+                    .args(&args)
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let o = child.wait_with_output().unwrap();
+            assert!(o.status.success(), "round {round}: {}", stderr(&o));
+        }
+        let content = directory_content(&shared);
+        let kustomization = &content["kustomization.yaml"];
+        for listed in kustomization.lines().filter_map(|l| l.strip_prefix("- ")) {
+            assert!(
+                content.contains_key(listed),
+                "round {round}: kustomization.yaml names {listed}, which is gone"
+            );
+        }
+        assert!(
+            renders.contains(&content),
+            "round {round}: the directory is no single render's output: {:?}",
+            content.keys().collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn a_directory_that_cannot_be_created_fails_every_instance_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    // us-east is the second instance: its directory cannot be made where a file is.
+    std::fs::write(dir.path().join("us-east"), "mine\n").unwrap();
+    let eu = format!("eu-west={}", path_str(&fixture("kafkacluster-eu.yaml")));
+    let us = format!("us-east={}", path_str(&fixture("kafkacluster-us.yaml")));
+    let o = run(&[
+        "render",
+        "-f",
+        path_str(&fixture("two-regions.yaml")),
+        "--kafka-cluster",
+        &eu,
+        "--kafka-cluster",
+        &us,
+        "--output-dir",
+        path_str(dir.path()),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains(&format!(
+            "cannot create {}",
+            dir.path().join("us-east").display()
+        )),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        directory_content(dir.path()),
+        [("us-east".to_string(), "mine\n".to_string())].into()
+    );
+}
+
+/// Renders the example into a fresh directory under `umask` and returns each file's mode.
+fn modes_under_umask(umask: &str) -> Vec<(String, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_mm2gen"))
+        .args(example_args(path_str(&out)))
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut modes: Vec<(String, u32)> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let mode = e.metadata().unwrap().permissions().mode() & 0o777;
+            (e.file_name().into_string().unwrap(), mode)
+        })
+        .collect();
+    modes.sort();
+    assert_eq!(modes.len(), 6, "{modes:?}");
+    modes
+}
+
+#[test]
+fn written_files_follow_the_umask() {
+    for (umask, expected) in [("022", 0o644), ("077", 0o600), ("002", 0o664)] {
+        for (name, mode) in modes_under_umask(umask) {
+            assert_eq!(mode, expected, "umask {umask}: {name} is {mode:o}");
+        }
+    }
+}

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde_json::{json, Value};
 
+use super::duplicates;
 use crate::descriptor::{self, yaml};
 use crate::diagnostics::{Diagnostic, Error, Severity, SourceFile};
 use crate::{resolve, Inputs};
@@ -72,6 +73,18 @@ fn process(
         .help("KRM functions read `apiVersion: config.kubernetes.io/v1`, `kind: ResourceList`");
         return Err(unattributed(e.into()));
     }
+    if let Some(node) = root
+        .get("items")
+        .filter(|n| !n.is_null() && n.as_seq().is_none())
+    {
+        let e = Diagnostic::error(format!(
+            "`items` is {}, not a list: its resources would be lost",
+            node.kind_name()
+        ))
+        .at(Some(node.location(source)))
+        .help("write `items:` as a list, one `- apiVersion: ...` entry per resource");
+        return Err(unattributed(e.into()));
+    }
     let items: Vec<&yaml::Node> = root
         .get("items")
         .and_then(yaml::Node::as_seq)
@@ -100,13 +113,32 @@ fn process(
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let mut errors = Vec::new();
+    let mut generated = duplicates::Generated::default();
     let mut render_node = |node: &yaml::Node, origin: &Value, out: &mut Vec<Value>| {
         let result = descriptor::from_node(source, node, base_dir.to_path_buf())
             .and_then(|d| crate::render(&d, &inputs));
         match result {
             Ok(mut r) => {
                 warnings.extend(about(std::mem::take(&mut r.warnings), origin));
-                out.extend(r.into_manifests().objects.into_iter().map(|m| m.value));
+                let objects: Vec<Value> = r
+                    .into_manifests()
+                    .objects
+                    .into_iter()
+                    .map(|m| m.value)
+                    .collect();
+                match generated.add(&objects, origin) {
+                    Some((object, first)) => {
+                        let d = Diagnostic::error(format!(
+                            "{} and {} both generate {object}",
+                            describe(&first),
+                            describe(origin)
+                        ))
+                        .at(Some(node.location(source)))
+                        .help(duplicates::HELP);
+                        errors.extend(about(vec![d], origin));
+                    }
+                    None => out.extend(objects),
+                }
             }
             Err(e) => errors.extend(about(e.diagnostics, origin)),
         }

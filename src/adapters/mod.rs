@@ -3,6 +3,7 @@
 //! (Kustomize/kpt functions), and Argo CD's Config Management Plugin environment.
 
 pub mod argocd;
+mod duplicates;
 pub mod krm;
 pub mod kustomize;
 pub mod stream;

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use super::duplicates;
 use crate::descriptor::{self, yaml};
 use crate::diagnostics::{Diagnostic, Error, Result, SourceFile};
 use crate::{resolve, Inputs, Manifests};
@@ -43,7 +44,18 @@ pub fn split(name: &str, text: &str) -> Result<Vec<RawDocument>> {
         // Padding keeps line numbers of errors those of the whole stream.
         let padded = format!("{}{chunk}", "\n".repeat(first_line - 1));
         let source = SourceFile::new(name, padded);
-        let mut nodes = yaml::parse_documents(&source)?;
+        let mut nodes = match yaml::parse_documents(&source) {
+            Ok(nodes) => nodes,
+            Err(_) if is_foreign(&chunk) => {
+                docs.push(RawDocument {
+                    text: chunk,
+                    node: None,
+                    source,
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if nodes.len() > 1 {
             return Err(Diagnostic::error(format!(
                 "{name}: a document holds more than one YAML document (`...` end markers?)"
@@ -63,6 +75,25 @@ pub fn split(name: &str, text: &str) -> Result<Vec<RawDocument>> {
         });
     }
     Ok(docs)
+}
+
+/// A document mm2gen's own parser refuses (YAML anchors and aliases, duplicate keys) that is
+/// valid YAML of a kind mm2gen never reads: the user's object, which Helm and Kustomize accept,
+/// so it passes through untouched instead of failing the whole stream. A MirrorMaker2Migration
+/// or KafkaCluster keeps the error: mm2gen reads those, and refuses aliases there because they
+/// can expand exponentially and leave a value without one place in the file for a located
+/// error. serde_yaml_ng bounds alias expansion, and only `kind` is kept from the document.
+fn is_foreign(chunk: &str) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Head {
+        kind: Option<String>,
+    }
+    serde_yaml_ng::from_str::<Head>(chunk).is_ok_and(|head| {
+        !matches!(
+            head.kind.as_deref(),
+            Some(descriptor::KRM_KIND | "KafkaCluster")
+        )
+    })
 }
 
 /// Helm 4 annotates every document it pipes into a post-renderer with the template it came
@@ -109,6 +140,7 @@ pub fn expand<'a>(
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let mut errors: Vec<Diagnostic> = Vec::new();
+    let mut generated = duplicates::Generated::default();
     for doc in docs {
         match &doc.node {
             Some(node) if descriptor::is_krm_wrapper(node) => {
@@ -124,6 +156,24 @@ pub fn expand<'a>(
                             .and_then(|a| a.get_str(HELM_FILENAME_ANNOTATION))
                         {
                             annotate(&mut manifests, HELM_FILENAME_ANNOTATION, file);
+                        }
+                        let here = format!(
+                            "the MirrorMaker2Migration `{}` at line {}",
+                            node.get("metadata")
+                                .and_then(|m| m.get_str("name"))
+                                .unwrap_or("?"),
+                            node.start.line
+                        );
+                        let objects = manifests.objects.iter().map(|m| &m.value);
+                        if let Some((object, first)) = generated.add(objects, &here) {
+                            errors.push(
+                                Diagnostic::error(format!(
+                                    "{first} and {here} both generate {object}"
+                                ))
+                                .at(Some(node.location(&doc.source)))
+                                .help(duplicates::HELP),
+                            );
+                            continue;
                         }
                         out.push(Expanded::Generated(manifests));
                     }

@@ -201,6 +201,10 @@ enum Frame {
     Map(Pos, Vec<(Node, Node)>, Option<Node>),
 }
 
+/// After this many aliases the rest go unreported: a file of nothing but aliases should not
+/// print millions of errors.
+const MAX_ALIAS_ERRORS: usize = 20;
+
 /// Parses every document of a YAML (or JSON) stream.
 pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>> {
     if file.text.len() > MAX_INPUT_BYTES {
@@ -216,6 +220,7 @@ pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>> {
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut finished: Option<Node> = None;
+    let mut aliases: Vec<Diagnostic> = Vec::new();
     for event in Parser::new_from_str(&file.text) {
         let (event, span) = event.map_err(|e| {
             let m = e.marker();
@@ -238,7 +243,8 @@ pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>> {
                 continue;
             }
             Event::Alias(_) => {
-                return Err(
+                // Every alias is reported in one run; the null in its place is never read.
+                aliases.push(
                     Diagnostic::error("YAML aliases (`*name`) are not supported")
                         .at(Some(Location::new(
                             file,
@@ -247,9 +253,16 @@ pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>> {
                             1,
                         )))
                         .label("alias used here")
-                        .help("write the value out in full; aliases can expand exponentially")
-                        .into(),
-                )
+                        .help("write the value out in full; aliases can expand exponentially"),
+                );
+                if aliases.len() == MAX_ALIAS_ERRORS {
+                    break;
+                }
+                Node {
+                    start: pos(&span, false),
+                    end: pos(&span, true),
+                    value: Value::Null,
+                }
             }
             Event::Scalar(text, style, _, tag) => {
                 let is_null = style == ScalarStyle::Plain
@@ -333,6 +346,9 @@ pub fn parse_documents(file: &SourceFile) -> Result<Vec<Node>> {
             },
         }
     }
+    if !aliases.is_empty() {
+        return Err(crate::diagnostics::Error::from(aliases));
+    }
     if let Some(doc) = finished.take() {
         docs.push(doc);
     }
@@ -361,6 +377,22 @@ mod tests {
         assert_eq!(
             docs[0].to_json(),
             serde_json::json!({"a": [1, "x", true, null]})
+        );
+    }
+
+    #[test]
+    fn reports_every_alias_in_one_run_up_to_a_bound() {
+        let err = parse("a: &x 1\nb: *x\nc: [*x]\n").unwrap_err();
+        let lines: Vec<usize> = err
+            .diagnostics
+            .iter()
+            .map(|d| d.location.as_ref().unwrap().line)
+            .collect();
+        assert_eq!(lines, [2, 3]);
+        let many = format!("a: &x 1\nb: [{}]\n", vec!["*x"; 1000].join(", "));
+        assert_eq!(
+            parse(&many).unwrap_err().diagnostics.len(),
+            MAX_ALIAS_ERRORS
         );
     }
 

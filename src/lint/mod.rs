@@ -40,9 +40,10 @@ pub fn lint(d: &Descriptor, inputs: &Inputs, listings: &[topics::TopicListing]) 
         }
         Err(e) => {
             let mut out = e.diagnostics;
-            // Key spelling and types can still be checked with the aliases the descriptor names.
+            // What needs only the properties and the aliases the descriptor names can still be
+            // checked: a linter reports all it can in one run.
             if let Ok(props) = crate::model::parse_user_properties(&d) {
-                out.extend(key_findings(&props, &declared_aliases(&d)));
+                out.extend(unbuilt_findings(&props, &declared_aliases(&d)));
             }
             out
         }
@@ -87,6 +88,22 @@ fn key_table_version(models: &[Model]) -> Option<Diagnostic> {
             "a key that version added or removed is not flagged or is flagged wrongly: check such keys against that version's documentation (Kafka {table} is the default image's version)"
         )),
     )
+}
+
+/// The warnings of [`warnings`] that need no model, for a descriptor that does not build.
+fn unbuilt_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
+    let names: Vec<&str> = aliases.iter().map(String::as_str).collect();
+    let flows = crate::model::enabled_flows(props, &names);
+    let mut out = key_findings(props, aliases);
+    out.extend(separator_trick(props));
+    out.extend(flow_findings(
+        props,
+        aliases,
+        &flows.iter().collect::<Vec<_>>(),
+    ));
+    out.extend(acl_sync(props));
+    out.extend(refresh_intervals(props));
+    out
 }
 
 fn declared_aliases(d: &Descriptor) -> Vec<String> {

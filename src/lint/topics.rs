@@ -41,6 +41,9 @@ pub fn load_listing(alias: &str, path: &Path) -> Result<TopicListing> {
 /// lines under them, so the output of any Kafka release since 2.x is accepted.
 pub fn parse_listing(alias: &str, file: SourceFile) -> Result<TopicListing> {
     let mut topics: Vec<ListedTopic> = Vec::new();
+    // Names seen so far: a listing repeats each name on its partition lines, and searching
+    // the list for every topic line made a large cluster's listing quadratic.
+    let mut seen: foldhash::HashSet<String> = foldhash::HashSet::default();
     for (index, line) in file.text.lines().enumerate() {
         if !line.starts_with("Topic:") {
             continue; // partition lines (indented), blank lines, tool warnings
@@ -80,7 +83,7 @@ pub fn parse_listing(alias: &str, file: SourceFile) -> Result<TopicListing> {
             .at(at(col, count.len()))
             .help(HOW_TO_LIST)
         })?;
-        if !topics.iter().any(|t| t.name == name) {
+        if seen.insert(name.to_string()) {
             topics.push(ListedTopic {
                 name: name.to_string(),
                 partitions,
@@ -415,6 +418,24 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_listing_of_a_hundred_thousand_topics_reads_every_topic_once() {
+        let text: String = (0..100_000)
+            .map(|i| format!("Topic: t{i}\tPartitionCount: 1\n\tTopic: t{i}\tPartition: 0\n"))
+            .collect();
+        let listing = parse_listing("src", SourceFile::new("t.txt", text)).unwrap();
+        assert_eq!(listing.topics.len(), 100_000);
+        assert_eq!(listing.topics[99_999].name, "t99999");
+    }
+
+    #[test]
+    fn a_topic_listed_twice_is_one_topic() {
+        let text = "Topic: a\tPartitionCount: 2\nTopic: b\tPartitionCount: 1\nTopic: a\tPartitionCount: 2\n";
+        let listing = parse_listing("src", SourceFile::new("t.txt", text)).unwrap();
+        let names: Vec<&str> = listing.topics.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["a", "b"]);
     }
 
     #[test]

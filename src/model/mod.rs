@@ -317,9 +317,10 @@ pub fn build_all_with_properties(
     let props = user_properties(d, &mut diags);
     diags.check()?;
 
+    // Alias errors do not stop the checks below: they need only the aliases' names, and a
+    // linter reports everything it can in one run.
     let aliases = declare_aliases(d, inputs, &mut diags);
     check_aliases(&aliases, &mut diags);
-    diags.check()?;
 
     let alias_names: Vec<&str> = aliases.iter().map(|a| a.alias.as_str()).collect();
     check_user_keys(&props, &alias_names, &mut diags);
@@ -1006,7 +1007,7 @@ fn unknown_alias(
 }
 
 /// Flows switched on with `A->B.enabled=true` (MirrorMaker2 reads booleans case-insensitively).
-fn enabled_flows(props: &UserProperties, aliases: &[&str]) -> Vec<Flow> {
+pub fn enabled_flows(props: &UserProperties, aliases: &[&str]) -> Vec<Flow> {
     let position: KeyMap<&str, usize> = aliases.iter().enumerate().map(|(i, a)| (*a, i)).collect();
     let mut flows: Vec<(usize, usize)> = Vec::new();
     for e in &props.entries {

@@ -4,11 +4,12 @@
 
 mod comment;
 mod directory;
+mod lock;
 
 use serde_json::Value;
 
 pub use comment::one_line as comment_line;
-pub use directory::{check_directory, write_directory, DirectoryCheck};
+pub use directory::{check_directory, write_directories, write_directory, DirectoryCheck};
 
 use std::path::{Path, PathBuf};
 
