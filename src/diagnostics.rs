@@ -170,11 +170,20 @@ impl Diagnostic {
             .as_ref()
             .and(self.yaml_path.as_ref())
             .map(|p| format!("at {p}"));
+        // A secret value on a quoted line is shown masked (see `redact`).
+        let masked = self
+            .location
+            .as_ref()
+            .and_then(|loc| crate::redact::mask_secret_values(&loc.file.text));
         if let Some(loc) = &self.location {
-            let start = loc.file.offset_of(loc.line, loc.col);
-            let end = loc.file.offset_of(loc.line, loc.col + loc.len).max(start);
+            let mut start = loc.file.offset_of(loc.line, loc.col);
+            let mut end = loc.file.offset_of(loc.line, loc.col + loc.len).max(start);
+            let mut text: &str = &loc.file.text;
+            if let Some(m) = &masked {
+                (start, end, text) = (m.offset(start, false), m.offset(end, true), &m.text);
+            }
             group = group.element(
-                Snippet::source(&*loc.file.text)
+                Snippet::source(text)
                     .path(loc.file.name.as_str())
                     .line_start(1)
                     .fold(true)

@@ -4,6 +4,7 @@
 
 mod grants;
 pub mod policy;
+pub mod secret_keys;
 pub mod secrets;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -213,9 +214,15 @@ impl UserProperties {
             .nth(entry.first_line - 1)
             .unwrap_or("");
         let after_key = entry.key_col + entry.key.len();
+        // A value continued on the next lines is not on its first line whole: its start is
+        // then the first character after the separator.
         let value_col = raw
             .get(after_key..)
-            .and_then(|rest| rest.find(entry.value.trim()).map(|i| after_key + i))
+            .and_then(|rest| {
+                rest.find(entry.value.trim())
+                    .or_else(|| value_start(rest))
+                    .map(|i| after_key + i)
+            })
             .unwrap_or(entry.key_col);
         let len = entry.value.trim().len();
         d.at(self.location(entry.first_line, value_col, len))
@@ -952,6 +959,19 @@ fn check_user_keys(props: &UserProperties, aliases: &[&str], diags: &mut Collect
             );
         }
     }
+}
+
+/// Where a value starts after its key: past blanks, one `=` or `:`, and blanks again, as
+/// java.util.Properties reads it.
+fn value_start(after_key: &str) -> Option<usize> {
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\u{c}');
+    let rest = after_key.trim_start_matches(blank);
+    let rest = rest
+        .strip_prefix(['=', ':'])
+        .unwrap_or(rest)
+        .trim_start_matches(blank);
+    let start = after_key.len() - rest.len();
+    (start < after_key.len()).then_some(start)
 }
 
 /// The longest declared alias that `key` starts with, followed by a `.`.

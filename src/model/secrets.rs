@@ -74,7 +74,7 @@ impl SecretSetting {
         }
     }
 
-    fn is_file(self) -> bool {
+    pub fn is_file(self) -> bool {
         matches!(
             self,
             SecretSetting::TruststoreLocation | SecretSetting::KeystoreLocation
