@@ -982,10 +982,9 @@ pub fn alias_prefix<'a>(key: &'a str, known: &KeySet<&str>) -> Option<&'a str> {
         .find(|p| known.contains(p))
 }
 
+/// Secret keys get their own placeholder findings from the secrets plan.
 fn is_secret_key(key: &str) -> bool {
-    secrets::SecretSetting::ALL
-        .iter()
-        .any(|s| key.ends_with(s.config_key()))
+    secret_keys::secret_kind(key).is_some()
 }
 
 fn unknown_alias(
