@@ -86,7 +86,7 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, ParseError> {
             line: index + 1,
             message: format!(
                 "non-ASCII character in `{}`: MirrorMaker2 reads mm2.properties as ISO-8859-1, so it would see other characters",
-                line.trim()
+                crate::redact::masked(line.trim())
             ),
         });
     }

@@ -262,6 +262,22 @@ fn a_secret_in_a_json_descriptor_is_masked() {
 }
 
 #[test]
+fn a_secret_line_quoted_in_a_message_is_masked() {
+    let o = run_on(
+        &with_property("source-cluster.ssl.key.password=p\u{e4}ssQz60"),
+        &["render"],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("non-ASCII character in `source-cluster.ssl.key.password=********`"),
+        "{err}"
+    );
+    assert!(err.contains("--> d.yaml:11:3"), "{err}");
+    assert!(!everything(&o).contains("ssQz60"), "{err}");
+}
+
+#[test]
 fn non_secret_values_are_still_quoted_in_snippets() {
     // Negative control: masking is for secret values only.
     let o = run_on(&with_property("tasks.max={tasks}"), &["render"]);
