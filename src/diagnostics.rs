@@ -12,11 +12,22 @@ use std::sync::Arc;
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 /// A source file the user gave us, kept so errors can quote it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SourceFile {
     /// What the user called it (`descriptor.yaml`, `<stdin>`).
     pub name: String,
     pub text: Arc<str>,
+}
+
+/// Without the text, which can hold secrets: every diagnostic carries its file, and a
+/// diagnostic printed with `{:?}` must not print them.
+impl fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("name", &self.name)
+            .field("text", &format_args!("<{} bytes>", self.text.len()))
+            .finish()
+    }
 }
 
 impl SourceFile {
@@ -322,6 +333,15 @@ mod tests {
             "{text}"
         );
         assert_eq!(d.where_().as_deref(), Some("d.yaml:2:8"));
+    }
+
+    #[test]
+    fn debug_output_never_holds_the_file_text() {
+        let file = SourceFile::new("d.yaml", "a.ssl.key.password=hunter2\n");
+        let d = Diagnostic::error("x").at(Some(Location::new(&file, 1, 19, 7)));
+        let debug = format!("{d:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("d.yaml"), "{debug}");
     }
 
     #[test]

@@ -144,13 +144,25 @@ pub struct SecretSource {
     pub keys: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct GeneratedSecret {
     pub name: String,
     pub alias: String,
     pub sha256: String,
     /// key -> base64 of the file's bytes.
     pub data: BTreeMap<String, String>,
+}
+
+/// The keys, never the `--secret-file` contents (a Model printed with `{:?}` prints this).
+impl std::fmt::Debug for GeneratedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GeneratedSecret")
+            .field("name", &self.name)
+            .field("alias", &self.alias)
+            .field("sha256", &self.sha256)
+            .field("keys", &self.data.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -166,13 +178,24 @@ pub struct KafkaUserModel {
 }
 
 /// The user's `mirrorMaker2Properties`, parsed, with a way back to the descriptor's lines.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UserProperties {
     pub text: String,
     pub entries: Vec<Entry>,
     pub block: Option<PropertiesBlock>,
     /// Key -> index of its last entry (java.util.Properties keeps the last value).
     last: KeyMap<String, usize>,
+}
+
+/// With its secret values masked, as in every diagnostic.
+impl std::fmt::Debug for UserProperties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserProperties")
+            .field("text", &crate::redact::masked(&self.text))
+            .field("entries", &self.entries)
+            .field("block", &self.block)
+            .finish_non_exhaustive()
+    }
 }
 
 impl UserProperties {
@@ -1952,6 +1975,25 @@ pub fn check_secret_key(key: &str) -> std::result::Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_masks_secrets() {
+        let text = "a.ssl.key.password=hunter2\ntasks.max=3\n".to_string();
+        let entries = crate::properties::parse(&text).unwrap();
+        let props = UserProperties::new(text, entries, None);
+        let debug = format!("{props:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("a.ssl.key.password") && debug.contains("tasks.max"));
+        let generated = GeneratedSecret {
+            name: "s".into(),
+            alias: "a".into(),
+            sha256: "0".into(),
+            data: [("key.password".to_string(), "aHVudGVyMg==".to_string())].into(),
+        };
+        let debug = format!("{generated:?}");
+        assert!(!debug.contains("aHVudGVyMg=="), "{debug}");
+        assert!(debug.contains("key.password"), "{debug}");
+    }
 
     #[test]
     fn bootstrap_addresses_are_checked_strictly() {
