@@ -419,3 +419,30 @@ fn krm_results_and_stderr_never_show_the_secret() {
         .unwrap()
         .contains("Qz70krm"));
 }
+
+#[test]
+fn placeholders_are_filled_for_every_cluster_in_any_declaration_order() {
+    let names = ["mid", "zeta", "alpha"];
+    let mut descriptor = BASE.replace(
+        "  - bootstrapServerAddress: source.example.com:9092\n    alias: source-cluster\n",
+        &names
+            .iter()
+            .map(|n| format!("  - bootstrapServerAddress: {n}.example.com:9092\n    alias: {n}\n"))
+            .collect::<String>(),
+    );
+    descriptor = descriptor.replace("  source-cluster->target-cluster.enabled=true\n", "");
+    for n in names {
+        descriptor.push_str(&format!(
+            "  {n}->target-cluster.enabled=true\n  {n}.ssl.truststore.password={{pw}}\n"
+        ));
+    }
+    let props = properties_of(&render_descriptor(&descriptor));
+    for n in names {
+        assert!(
+            props.contains(&format!(
+                "{n}.ssl.truststore.password=${{secrets:/etc/mirrormaker2/secrets/{n}:truststore.password}}"
+            )),
+            "{n}:\n{props}"
+        );
+    }
+}

@@ -195,8 +195,11 @@ pub fn plan(
 ) -> SecretsPlan {
     let mut plan = SecretsPlan::default();
     let mut used: BTreeMap<&str, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    // By alias: the clusters come in declaration order, which is not sorted.
+    let by_alias: BTreeMap<&str, &ClusterSecrets> =
+        clusters.iter().map(|c| (c.alias.as_str(), c)).collect();
     for entry in &props.entries {
-        let Some((cluster, setting)) = classify(entry, clusters, props, diags) else {
+        let Some((cluster, setting)) = classify(entry, &by_alias, props, diags) else {
             continue;
         };
         let dir = cluster.mount_dir();
@@ -321,7 +324,7 @@ pub fn plan(
 /// placeholder that names no single cluster or a secret mm2gen does not mount.
 fn classify<'c>(
     entry: &Entry,
-    clusters: &'c [ClusterSecrets],
+    clusters: &BTreeMap<&str, &'c ClusterSecrets>,
     props: &UserProperties,
     diags: &mut Collector,
 ) -> Option<(&'c ClusterSecrets, SecretSetting)> {
@@ -357,19 +360,12 @@ fn classify<'c>(
             return None;
         }
     };
-    let owner = secret_keys::owner(key, |alias| {
-        clusters
-            .binary_search_by(|c| c.alias.as_str().cmp(alias))
-            .is_ok()
-    });
+    let owner = secret_keys::owner(key, |alias| clusters.contains_key(alias));
     let cluster = match owner {
         Owner::Cluster {
             alias,
             setting: read,
-        } if read == setting.config_key() => clusters
-            .binary_search_by(|c| c.alias.as_str().cmp(alias))
-            .ok()
-            .map(|at| &clusters[at]),
+        } if read == setting.config_key() => clusters.get(alias).copied(),
         _ => None,
     };
     if cluster.is_some() {
