@@ -185,7 +185,7 @@ impl Diagnostic {
         let masked = self
             .location
             .as_ref()
-            .and_then(|loc| crate::redact::mask_secret_values(&loc.file.text));
+            .and_then(|loc| crate::redact::mask_source(&loc.file.text));
         if let Some(loc) = &self.location {
             let mut start = loc.file.offset_of(loc.line, loc.col);
             let mut end = loc.file.offset_of(loc.line, loc.col + loc.len).max(start);

@@ -9,7 +9,10 @@
 //! too, and so are properties inside a quoted (JSON) scalar, where an escaped `\n` separates
 //! them.
 
+use std::cell::RefCell;
 use std::ops::Range;
+use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::model::secret_keys::holds_secret_value;
 
@@ -160,6 +163,28 @@ pub fn mask_secret_values(text: &str) -> Option<Masked> {
     })
 }
 
+/// A source file's text and its masked form.
+type LastMasked = (Arc<str>, Option<Rc<Masked>>);
+
+/// [`mask_secret_values`] of a source file's text, computed once for the diagnostics that
+/// quote the same file one after the other (a lint run can quote one file thousands of times).
+pub fn mask_source(text: &Arc<str>) -> Option<Rc<Masked>> {
+    thread_local! {
+        static LAST: RefCell<Option<LastMasked>> = const { RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        if let Some((cached, masked)) = last.as_ref() {
+            if Arc::ptr_eq(cached, text) {
+                return masked.clone();
+            }
+        }
+        let masked = mask_secret_values(text).map(Rc::new);
+        *last = Some((text.clone(), masked.clone()));
+        masked
+    })
+}
+
 /// `text` with its secret values masked.
 pub fn masked(text: &str) -> String {
     mask_secret_values(text).map_or_else(|| text.to_string(), |m| m.text)
@@ -205,6 +230,19 @@ mod tests {
         ] {
             assert_eq!(mask_secret_values(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn a_source_is_masked_once_for_its_diagnostics() {
+        let file: Arc<str> = Arc::from("a.ssl.key.password=hunter2\n");
+        let first = mask_source(&file).unwrap();
+        assert!(Rc::ptr_eq(&first, &mask_source(&file).unwrap()));
+        let other: Arc<str> = Arc::from("b.ssl.key.password=other\n");
+        assert_eq!(
+            mask_source(&other).unwrap().text,
+            "b.ssl.key.password=********\n"
+        );
+        assert_eq!(mask_source(&file).unwrap().text, first.text);
     }
 
     #[test]
