@@ -14,7 +14,7 @@ use std::ops::Range;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use crate::model::secret_keys::holds_secret_value;
+use crate::model::secret_keys::{holds_secret_value, value_form, ValueForm};
 
 /// What a masked value shows instead; its length says nothing about the value's.
 pub const MASK: &str = "********";
@@ -111,7 +111,10 @@ fn secret_values(line: &[u8]) -> (Vec<Range<usize>>, bool) {
         } else {
             continued = continues(line);
         }
-        if value < end {
+        // A placeholder or a config provider reference is no secret, and shows what to fix.
+        let shown = std::str::from_utf8(&line[value..end])
+            .is_ok_and(|v| value_form(v) != ValueForm::Literal && !continued);
+        if value < end && !shown {
             found.push(value..end);
         }
         i = end.max(i);
@@ -224,6 +227,8 @@ mod tests {
     #[test]
     fn leaves_text_without_secrets_alone() {
         for text in [
+            "a.ssl.key.password={key password}\n",
+            "a.ssl.key.password=${secrets:/etc/mirrormaker2/secrets/a:key.password}\n",
             "alias: source-cluster\n",
             "    secretName: mm2-tls\n    truststorePasswordKey: ts.password\n",
             "a.ssl.truststore.location=/etc/mirrormaker2/secrets/a/ts.jks\n",

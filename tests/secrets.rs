@@ -381,6 +381,8 @@ fn placeholders_that_name_no_single_cluster_are_refused() {
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(1), "{line}: {err}");
         assert!(err.contains("cannot tell whose Secret holds it"), "{err}");
+        // A placeholder is no secret: the snippet shows it as written.
+        assert!(err.contains(line), "{err}");
         assert!(err.contains(&format!("--> {location}")), "{err}");
         assert!(err.contains(help), "{err}");
     }

@@ -376,10 +376,11 @@ fn classify<'c>(
         return None;
     }
     let name = setting.config_key();
-    let (scope, label, example) = match owner {
+    let (scope, label, fix, example) = match owner {
         Owner::BothSidesOf { flow } => (
             format!("applies to both clusters of flow `{flow}`"),
             "no single cluster",
+            "write it for the side it belongs to",
             format!(
                 "`{flow}.source.{}` or `{flow}.target.{}`",
                 client_scope_of(key, name),
@@ -389,6 +390,7 @@ fn classify<'c>(
         _ => (
             "applies to every cluster".to_string(),
             "no cluster alias",
+            "prefix it with the alias of the cluster it belongs to",
             format!("`<alias>.{}`", key_without_flow(key)),
         ),
     };
@@ -415,9 +417,7 @@ fn classify<'c>(
                     )),
                 )
                 .label(label)
-                .help(format!(
-                    "prefix it with the alias of the cluster it belongs to, e.g. {example}"
-                )),
+                .help(format!("{fix}, e.g. {example}")),
         );
     }
     None
