@@ -84,14 +84,17 @@ fn secret_values(line: &[u8]) -> (Vec<Range<usize>>, bool) {
         while value < line.len() && is_blank(line[value]) {
             value += 1;
         }
-        if value >= line.len() || !matches!(line[value], b'=' | b':') {
-            continue;
-        }
+        // java.util.Properties also separates a key from its value by blanks alone.
+        let starts_line = line[..start].iter().all(|c| is_blank(*c));
+        let separated = value < line.len()
+            && (matches!(line[value], b'=' | b':') || (starts_line && value > i));
         // The key's text is ASCII by construction (`is_key_char`).
-        if !holds_secret_value(std::str::from_utf8(key).unwrap_or_default()) {
+        if !separated || !holds_secret_value(std::str::from_utf8(key).unwrap_or_default()) {
             continue;
         }
-        value += 1;
+        if matches!(line[value], b'=' | b':') {
+            value += 1;
+        }
         while value < line.len() && is_blank(line[value]) {
             value += 1;
         }
@@ -203,6 +206,14 @@ mod tests {
         assert_eq!(
             masked(text),
             "  a.ssl.key.password=********\n  tasks.max=3\n  a->b.source.cluster.sasl.jaas.config = ********\n"
+        );
+    }
+
+    #[test]
+    fn masks_values_separated_by_blanks_alone() {
+        assert_eq!(
+            masked("  a.ssl.key.password  hunter2\n"),
+            "  a.ssl.key.password  ********\n"
         );
     }
 

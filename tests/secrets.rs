@@ -448,3 +448,15 @@ fn placeholders_are_filled_for_every_cluster_in_any_declaration_order() {
         );
     }
 }
+
+#[test]
+fn a_secret_separated_by_blanks_alone_is_refused_and_masked() {
+    // java.util.Properties reads `key value` as `key=value`.
+    assert_refused(
+        &with_property("source-cluster.ssl.key.password Qz80blank"),
+        "Qz80blank",
+        "`source-cluster.ssl.key.password` holds a literal secret",
+        "d.yaml:11:35",
+        "placeholder",
+    );
+}
