@@ -7,6 +7,7 @@
 //! pass instead of one error per run.
 
 use std::fmt;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
@@ -91,6 +92,8 @@ pub struct Diagnostic {
     /// Path of the offending value inside the input document, e.g. `kafkaClusters[0].alias`.
     pub yaml_path: Option<String>,
     pub help: Option<String>,
+    /// The located span is a secret value: its snippet masks it whatever the key looks like.
+    pub secret_span: bool,
 }
 
 impl Diagnostic {
@@ -102,6 +105,7 @@ impl Diagnostic {
             label: None,
             yaml_path: None,
             help: None,
+            secret_span: false,
         }
     }
 
@@ -136,6 +140,12 @@ impl Diagnostic {
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Marks the located span as a secret value, which the snippet masks.
+    pub fn secret_span(mut self) -> Self {
+        self.secret_span = true;
         self
     }
 
@@ -181,14 +191,16 @@ impl Diagnostic {
             .as_ref()
             .and(self.yaml_path.as_ref())
             .map(|p| format!("at {p}"));
-        // A secret value on a quoted line is shown masked (see `redact`).
-        let masked = self
-            .location
-            .as_ref()
-            .and_then(|loc| crate::redact::mask_source(&loc.file.text));
+        let masked;
         if let Some(loc) = &self.location {
             let mut start = loc.file.offset_of(loc.line, loc.col);
             let mut end = loc.file.offset_of(loc.line, loc.col + loc.len).max(start);
+            // A secret value on a quoted line is shown masked (see `redact`).
+            masked = if self.secret_span {
+                crate::redact::mask_secret_values_and(&loc.file.text, start..end).map(Rc::new)
+            } else {
+                crate::redact::mask_source(&loc.file.text)
+            };
             let mut text: &str = &loc.file.text;
             if let Some(m) = &masked {
                 (start, end, text) = (m.offset(start, false), m.offset(end, true), &m.text);

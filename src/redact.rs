@@ -127,6 +127,31 @@ fn secret_values(line: &[u8]) -> (Vec<Range<usize>>, bool) {
 
 /// `text` with every secret value masked, or `None` when it holds none.
 pub fn mask_secret_values(text: &str) -> Option<Masked> {
+    apply(text, secret_ranges(text))
+}
+
+/// [`mask_secret_values`], and `span` too, to the end of its line: a value the caller knows is
+/// secret, whose key the text scan may not recognise (`pass\word` is `password` to
+/// java.util.Properties).
+pub fn mask_secret_values_and(text: &str, span: Range<usize>) -> Option<Masked> {
+    let mut ranges = secret_ranges(text);
+    let line_end = text[span.start..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| span.start + i);
+    ranges.push(span.start..line_end.max(span.end));
+    ranges.sort_by_key(|r| r.start);
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    apply(text, merged)
+}
+
+/// The secret values of `text`, in order.
+fn secret_ranges(text: &str) -> Vec<Range<usize>> {
     let mut ranges: Vec<Range<usize>> = Vec::new();
     let mut offset = 0;
     let mut continued = false;
@@ -149,13 +174,18 @@ pub fn mask_secret_values(text: &str) -> Option<Masked> {
         }
         offset += line.len();
     }
+    ranges
+}
+
+/// `text` with each of the ordered, disjoint `ranges` replaced by [`MASK`].
+fn apply(text: &str, ranges: Vec<Range<usize>>) -> Option<Masked> {
     if ranges.is_empty() {
         return None;
     }
     let mut masked = String::with_capacity(text.len());
     let mut replaced = Vec::with_capacity(ranges.len());
     let mut copied = 0;
-    for r in ranges {
+    for r in ranges.into_iter().filter(|r| !r.is_empty()) {
         masked.push_str(&text[copied..r.start]);
         let at = masked.len();
         masked.push_str(MASK);
@@ -259,6 +289,18 @@ mod tests {
             "b.ssl.key.password=********\n"
         );
         assert_eq!(mask_source(&file).unwrap().text, first.text);
+    }
+
+    #[test]
+    fn a_span_known_to_be_secret_is_masked_whatever_its_key() {
+        let text = "a=1\n  a.ssl.key.pass\\word=hunter2\n  tasks.max=3\n";
+        assert_eq!(mask_secret_values(text), None);
+        let start = text.find("hunter2").unwrap();
+        let m = mask_secret_values_and(text, start..start + 3).unwrap();
+        assert_eq!(
+            m.text,
+            "a=1\n  a.ssl.key.pass\\word=********\n  tasks.max=3\n"
+        );
     }
 
     #[test]

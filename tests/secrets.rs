@@ -460,3 +460,15 @@ fn a_secret_separated_by_blanks_alone_is_refused_and_masked() {
         "placeholder",
     );
 }
+
+#[test]
+fn a_refused_literal_is_masked_even_when_its_key_is_escaped() {
+    // `pass\word` is `password` to java.util.Properties, not to a reader of the text.
+    assert_refused(
+        &with_property("source-cluster.ssl.key.pass\\word=Qz90esc"),
+        "Qz90esc",
+        "`source-cluster.ssl.key.password` holds a literal secret",
+        "d.yaml:11:36",
+        "placeholder",
+    );
+}

@@ -246,6 +246,8 @@ pub fn plan(
                         entry.key
                     )))
                     .label("literal secret value")
+                .secret_span()
+                    .secret_span()
                     .help(format!(
                         "put it in Secret `{}` under key `{key}` (rename with `{}` on the cluster entry) and write a placeholder such as `{{{}}}` as the value: mm2gen reads it through Kafka's DirectoryConfigProvider",
                         cluster.secret_for(setting),
@@ -342,6 +344,7 @@ fn classify<'c>(
                 props
                     .diag_at_value(entry, Diagnostic::error(format!("`{key}` holds key material inline; it would end up in the ConfigMap")))
                     .label("inline key material")
+                    .secret_span()
                     .help("put the PEM files in the cluster's Secret and use `ssl.keystore.type=PEM` with `ssl.keystore.location` pointing at a placeholder, which mm2gen fills"),
             );
             return None;
@@ -351,12 +354,15 @@ fn classify<'c>(
                 ValueForm::Placeholder => ("holds a placeholder mm2gen cannot fill: it mounts only the stores, store passwords and JAAS config of a cluster", "placeholder"),
                 _ => ("holds a literal secret; mm2gen never writes secrets into the ConfigMap", "literal secret value"),
             };
-            diags.push(
-                props
-                    .diag_at_value(entry, Diagnostic::error(format!("`{key}` {what}")))
-                    .label(label)
-                    .help("keep it in a Secret and write a config provider reference such as `${<provider>:<path>:<key>}` as the whole value, so that only the reference is in the ConfigMap"),
-            );
+            let d = props
+                .diag_at_value(entry, Diagnostic::error(format!("`{key}` {what}")))
+                .label(label)
+                .help("keep it in a Secret and write a config provider reference such as `${<provider>:<path>:<key>}` as the whole value, so that only the reference is in the ConfigMap");
+            diags.push(if form == ValueForm::Literal {
+                d.secret_span()
+            } else {
+                d
+            });
             return None;
         }
     };
@@ -401,6 +407,7 @@ fn classify<'c>(
                     "`{key}` holds a literal secret; mm2gen never writes secrets into the ConfigMap"
                 )))
                 .label("literal secret value")
+                .secret_span()
                 .help(format!(
                     "put it in the Secret of the cluster it belongs to (key `{}`) and write a placeholder such as `{{{}}}` as the value of {example}: mm2gen reads it through Kafka's DirectoryConfigProvider",
                     setting.default_secret_key(),
