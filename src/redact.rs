@@ -303,6 +303,30 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever surrounds it, a literal secret value written after a secret key is never
+        /// in the masked text, and every offset maps inside it on a character boundary.
+        #[test]
+        fn a_planted_secret_never_survives(
+            before in "[a-z=:\\\\\"' \n\\.é{}$-]{0,40}",
+            key in "(a\\.|a->b\\.source\\.cluster\\.|consumer\\.)?(ssl\\.key\\.password|sasl\\.jaas\\.config|x\\.token)",
+            separator in "( ?[=:] ?| +)",
+            after in "[a-z=:\\\\\"' \n\\.é{}$-]{0,40}",
+        ) {
+            let text = format!("{before}\n  {key}{separator}Zq7Secret{after}");
+            let masked = mask_secret_values(&text);
+            let shown = masked.as_ref().map_or(text.as_str(), |m| m.text.as_str());
+            proptest::prop_assert!(!shown.contains("Zq7Secret"), "{shown:?}");
+            let m = masked.unwrap();
+            for at in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                for is_end in [false, true] {
+                    let to = m.offset(at, is_end);
+                    proptest::prop_assert!(m.text.is_char_boundary(to), "{at} -> {to}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn offsets_move_with_the_masks() {
         let text = "a.ssl.key.password=hunter2hunter2\nb=1\n";
