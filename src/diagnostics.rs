@@ -7,16 +7,28 @@
 //! pass instead of one error per run.
 
 use std::fmt;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 
 /// A source file the user gave us, kept so errors can quote it.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SourceFile {
     /// What the user called it (`descriptor.yaml`, `<stdin>`).
     pub name: String,
     pub text: Arc<str>,
+}
+
+/// Without the text, which can hold secrets: every diagnostic carries its file, and a
+/// diagnostic printed with `{:?}` must not print them.
+impl fmt::Debug for SourceFile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceFile")
+            .field("name", &self.name)
+            .field("text", &format_args!("<{} bytes>", self.text.len()))
+            .finish()
+    }
 }
 
 impl SourceFile {
@@ -80,6 +92,8 @@ pub struct Diagnostic {
     /// Path of the offending value inside the input document, e.g. `kafkaClusters[0].alias`.
     pub yaml_path: Option<String>,
     pub help: Option<String>,
+    /// The located span is a secret value: its snippet masks it whatever the key looks like.
+    pub secret_span: bool,
 }
 
 impl Diagnostic {
@@ -91,6 +105,7 @@ impl Diagnostic {
             label: None,
             yaml_path: None,
             help: None,
+            secret_span: false,
         }
     }
 
@@ -125,6 +140,12 @@ impl Diagnostic {
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Marks the located span as a secret value, which the snippet masks.
+    pub fn secret_span(mut self) -> Self {
+        self.secret_span = true;
         self
     }
 
@@ -170,11 +191,22 @@ impl Diagnostic {
             .as_ref()
             .and(self.yaml_path.as_ref())
             .map(|p| format!("at {p}"));
+        let masked;
         if let Some(loc) = &self.location {
-            let start = loc.file.offset_of(loc.line, loc.col);
-            let end = loc.file.offset_of(loc.line, loc.col + loc.len).max(start);
+            let mut start = loc.file.offset_of(loc.line, loc.col);
+            let mut end = loc.file.offset_of(loc.line, loc.col + loc.len).max(start);
+            // A secret value on a quoted line is shown masked (see `redact`).
+            masked = if self.secret_span {
+                crate::redact::mask_secret_values_and(&loc.file.text, start..end).map(Rc::new)
+            } else {
+                crate::redact::mask_source(&loc.file.text)
+            };
+            let mut text: &str = &loc.file.text;
+            if let Some(m) = &masked {
+                (start, end, text) = (m.offset(start, false), m.offset(end, true), &m.text);
+            }
             group = group.element(
-                Snippet::source(&*loc.file.text)
+                Snippet::source(text)
                     .path(loc.file.name.as_str())
                     .line_start(1)
                     .fold(true)
@@ -313,6 +345,15 @@ mod tests {
             "{text}"
         );
         assert_eq!(d.where_().as_deref(), Some("d.yaml:2:8"));
+    }
+
+    #[test]
+    fn debug_output_never_holds_the_file_text() {
+        let file = SourceFile::new("d.yaml", "a.ssl.key.password=hunter2\n");
+        let d = Diagnostic::error("x").at(Some(Location::new(&file, 1, 19, 7)));
+        let debug = format!("{d:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("d.yaml"), "{debug}");
     }
 
     #[test]

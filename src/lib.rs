@@ -25,6 +25,7 @@ pub mod lint;
 pub mod model;
 pub mod output;
 pub mod properties;
+pub mod redact;
 pub mod references;
 pub mod render;
 pub mod resolve;

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use java_properties::{LineContent, PropertiesIter};
 
 /// One key/value of the user's properties, with the lines it spans (1-based, inclusive).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Entry {
     pub key: String,
     pub value: String,
@@ -20,6 +20,24 @@ pub struct Entry {
     pub last_line: usize,
     /// Column (0-based) where the key starts on its first line.
     pub key_col: usize,
+}
+
+/// With a secret value masked, as in every diagnostic.
+impl std::fmt::Debug for Entry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let value = if crate::model::secret_keys::holds_secret_value(&self.key) {
+            crate::redact::MASK
+        } else {
+            &self.value
+        };
+        f.debug_struct("Entry")
+            .field("key", &self.key)
+            .field("value", &value)
+            .field("first_line", &self.first_line)
+            .field("last_line", &self.last_line)
+            .field("key_col", &self.key_col)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +104,7 @@ pub fn parse(text: &str) -> Result<Vec<Entry>, ParseError> {
             line: index + 1,
             message: format!(
                 "non-ASCII character in `{}`: MirrorMaker2 reads mm2.properties as ISO-8859-1, so it would see other characters",
-                line.trim()
+                crate::redact::masked(line.trim())
             ),
         });
     }

@@ -143,7 +143,7 @@ pub struct KafkaUserSpec {
 }
 
 /// The user's `mirrorMaker2Properties` text and how its lines map back to the descriptor file.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct PropertiesBlock {
     pub text: String,
     pub location: Option<Location>,
@@ -151,6 +151,18 @@ pub struct PropertiesBlock {
     /// For a literal block scalar, content line `n` (0-based) is file line `first_line + n`,
     /// shifted right by `indent` columns.
     pub line_map: Option<LineMap>,
+}
+
+/// With its secret values masked, as in every diagnostic.
+impl std::fmt::Debug for PropertiesBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PropertiesBlock")
+            .field("text", &crate::redact::masked(&self.text))
+            .field("location", &self.location)
+            .field("path", &self.path)
+            .field("line_map", &self.line_map)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Copy)]

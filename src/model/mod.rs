@@ -5,6 +5,7 @@
 mod grants;
 mod kafka_versions;
 pub mod policy;
+pub mod secret_keys;
 pub mod secrets;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -147,13 +148,25 @@ pub struct SecretSource {
     pub keys: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct GeneratedSecret {
     pub name: String,
     pub alias: String,
     pub sha256: String,
     /// key -> base64 of the file's bytes.
     pub data: BTreeMap<String, String>,
+}
+
+/// The keys, never the `--secret-file` contents (a Model printed with `{:?}` prints this).
+impl std::fmt::Debug for GeneratedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GeneratedSecret")
+            .field("name", &self.name)
+            .field("alias", &self.alias)
+            .field("sha256", &self.sha256)
+            .field("keys", &self.data.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -169,13 +182,24 @@ pub struct KafkaUserModel {
 }
 
 /// The user's `mirrorMaker2Properties`, parsed, with a way back to the descriptor's lines.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct UserProperties {
     pub text: String,
     pub entries: Vec<Entry>,
     pub block: Option<PropertiesBlock>,
     /// Key -> index of its last entry (java.util.Properties keeps the last value).
     last: KeyMap<String, usize>,
+}
+
+/// With its secret values masked, as in every diagnostic.
+impl std::fmt::Debug for UserProperties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserProperties")
+            .field("text", &crate::redact::masked(&self.text))
+            .field("entries", &self.entries)
+            .field("block", &self.block)
+            .finish_non_exhaustive()
+    }
 }
 
 impl UserProperties {
@@ -217,9 +241,15 @@ impl UserProperties {
             .nth(entry.first_line - 1)
             .unwrap_or("");
         let after_key = entry.key_col + entry.key.len();
+        // A value continued on the next lines is not on its first line whole: its start is
+        // then the first character after the separator.
         let value_col = raw
             .get(after_key..)
-            .and_then(|rest| rest.find(entry.value.trim()).map(|i| after_key + i))
+            .and_then(|rest| {
+                rest.find(entry.value.trim())
+                    .or_else(|| value_start(rest))
+                    .map(|i| after_key + i)
+            })
             .unwrap_or(entry.key_col);
         let len = entry.value.trim().len();
         d.at(self.location(entry.first_line, value_col, len))
@@ -965,6 +995,19 @@ fn check_user_keys(props: &UserProperties, aliases: &[&str], diags: &mut Collect
     }
 }
 
+/// Where a value starts after its key: past blanks, one `=` or `:`, and blanks again, as
+/// java.util.Properties reads it.
+fn value_start(after_key: &str) -> Option<usize> {
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\u{c}');
+    let rest = after_key.trim_start_matches(blank);
+    let rest = rest
+        .strip_prefix(['=', ':'])
+        .unwrap_or(rest)
+        .trim_start_matches(blank);
+    let start = after_key.len() - rest.len();
+    (start < after_key.len()).then_some(start)
+}
+
 /// The longest declared alias that `key` starts with, followed by a `.`.
 pub fn alias_prefix<'a>(key: &'a str, known: &KeySet<&str>) -> Option<&'a str> {
     key.match_indices('.')
@@ -973,10 +1016,9 @@ pub fn alias_prefix<'a>(key: &'a str, known: &KeySet<&str>) -> Option<&'a str> {
         .find(|p| known.contains(p))
 }
 
+/// Secret keys get their own placeholder findings from the secrets plan.
 fn is_secret_key(key: &str) -> bool {
-    secrets::SecretSetting::ALL
-        .iter()
-        .any(|s| key.ends_with(s.config_key()))
+    secret_keys::secret_kind(key).is_some()
 }
 
 fn unknown_alias(
@@ -1997,6 +2039,25 @@ pub fn check_secret_key(key: &str) -> std::result::Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_masks_secrets() {
+        let text = "a.ssl.key.password=hunter2\ntasks.max=3\n".to_string();
+        let entries = crate::properties::parse(&text).unwrap();
+        let props = UserProperties::new(text, entries, None);
+        let debug = format!("{props:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("a.ssl.key.password") && debug.contains("tasks.max"));
+        let generated = GeneratedSecret {
+            name: "s".into(),
+            alias: "a".into(),
+            sha256: "0".into(),
+            data: [("key.password".to_string(), "aHVudGVyMg==".to_string())].into(),
+        };
+        let debug = format!("{generated:?}");
+        assert!(!debug.contains("aHVudGVyMg=="), "{debug}");
+        assert!(debug.contains("key.password"), "{debug}");
+    }
 
     #[test]
     fn bootstrap_addresses_are_checked_strictly() {

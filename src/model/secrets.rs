@@ -13,6 +13,7 @@ use crate::descriptor::{Credentials, Located};
 use crate::diagnostics::{Collector, Diagnostic};
 use crate::properties::Entry;
 
+use super::secret_keys::{self, Owner, SecretKind, ValueForm};
 use super::UserProperties;
 
 pub const SECRETS_ROOT: &str = "/etc/mirrormaker2/secrets";
@@ -74,7 +75,7 @@ impl SecretSetting {
         }
     }
 
-    fn is_file(self) -> bool {
+    pub fn is_file(self) -> bool {
         matches!(
             self,
             SecretSetting::TruststoreLocation | SecretSetting::KeystoreLocation
@@ -85,12 +86,6 @@ impl SecretSetting {
         self == SecretSetting::JaasConfig
     }
 }
-
-/// Client setting suffixes that hold secret material inline and are always refused.
-const INLINE_SECRET_SUFFIXES: &[&str] = &["ssl.keystore.key", "ssl.keystore.certificate.chain"];
-
-/// Scopes under which MirrorMaker2 reads client settings of one cluster.
-const CLIENT_SCOPES: &[&str] = &["consumer.", "producer.", "admin."];
 
 /// One cluster's Secret references, as the descriptor and flags decided them.
 #[derive(Debug, Clone)]
@@ -185,8 +180,7 @@ fn store_type_of(file: &str) -> Option<&'static str> {
 }
 
 pub fn is_placeholder(value: &str) -> bool {
-    let v = value.trim();
-    v.len() >= 2 && v.starts_with('{') && v.ends_with('}') && !v.contains("${")
+    secret_keys::value_form(value) == ValueForm::Placeholder
 }
 
 /// Builds the plan for every cluster from the user's properties. `remote_tls`: aliases of
@@ -201,8 +195,11 @@ pub fn plan(
 ) -> SecretsPlan {
     let mut plan = SecretsPlan::default();
     let mut used: BTreeMap<&str, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    // By alias: the clusters come in declaration order, which is not sorted.
+    let by_alias: BTreeMap<&str, &ClusterSecrets> =
+        clusters.iter().map(|c| (c.alias.as_str(), c)).collect();
     for entry in &props.entries {
-        let Some((cluster, setting)) = classify(&entry.key, clusters, props, entry, diags) else {
+        let Some((cluster, setting)) = classify(entry, &by_alias, props, diags) else {
             continue;
         };
         let dir = cluster.mount_dir();
@@ -216,9 +213,6 @@ pub fn plan(
         if is_placeholder(value) {
             plan.replacements
                 .insert(entry.first_line, (entry.clone(), wanted));
-        } else if value.starts_with("${") || value.is_empty() {
-            // The user's own config provider reference (or nothing): theirs to keep.
-            continue;
         } else if setting.is_file() {
             match value.strip_prefix(&format!("{dir}/")) {
                 Some(file) if !file.contains('/') => {
@@ -252,6 +246,8 @@ pub fn plan(
                         entry.key
                     )))
                     .label("literal secret value")
+                .secret_span()
+                    .secret_span()
                     .help(format!(
                         "put it in Secret `{}` under key `{key}` (rename with `{}` on the cluster entry) and write a placeholder such as `{{{}}}` as the value: mm2gen reads it through Kafka's DirectoryConfigProvider",
                         cluster.secret_for(setting),
@@ -325,66 +321,137 @@ pub fn plan(
     plan
 }
 
-/// Which cluster and secret setting a user key is, if it is one. Reports keys that are secret
-/// material in a scope mm2gen cannot mount for (top level) and inline key material.
+/// Which cluster's Secret setting a user line fills, when mm2gen fills it. Reports every other
+/// secret that would reach the ConfigMap: a literal at any scope, inline key material, and a
+/// placeholder that names no single cluster or a secret mm2gen does not mount.
 fn classify<'c>(
-    key: &str,
-    clusters: &'c [ClusterSecrets],
-    props: &UserProperties,
     entry: &Entry,
+    clusters: &BTreeMap<&str, &'c ClusterSecrets>,
+    props: &UserProperties,
     diags: &mut Collector,
 ) -> Option<(&'c ClusterSecrets, SecretSetting)> {
-    let cluster = key.match_indices('.').rev().find_map(|(i, _)| {
-        clusters
-            .binary_search_by(|c| c.alias.as_str().cmp(&key[..i]))
-            .ok()
-            .map(|at| &clusters[at])
-    });
-    let rest = match cluster {
-        Some(c) => &key[c.alias.len() + 1..],
-        None => key,
-    };
-    if rest.contains("->") {
+    let key = entry.key.as_str();
+    let kind = secret_keys::secret_kind(key)?;
+    let form = secret_keys::value_form(&entry.value);
+    if matches!(form, ValueForm::Empty | ValueForm::References) {
+        // Nothing, or the user's own config provider references: theirs to keep.
         return None;
     }
-    let client_key = CLIENT_SCOPES
-        .iter()
-        .find_map(|scope| rest.strip_prefix(scope))
-        .unwrap_or(rest);
-    if INLINE_SECRET_SUFFIXES.contains(&client_key)
-        && !entry.value.trim().starts_with("${")
-        && !entry.value.trim().is_empty()
-    {
+    let setting = match kind {
+        SecretKind::Mountable(setting) => setting,
+        SecretKind::InlineKeyMaterial => {
+            diags.push(
+                props
+                    .diag_at_value(entry, Diagnostic::error(format!("`{key}` holds key material inline; it would end up in the ConfigMap")))
+                    .label("inline key material")
+                    .secret_span()
+                    .help("put the PEM files in the cluster's Secret and use `ssl.keystore.type=PEM` with `ssl.keystore.location` pointing at a placeholder, which mm2gen fills"),
+            );
+            return None;
+        }
+        SecretKind::Other => {
+            let (what, label) = match form {
+                ValueForm::Placeholder => ("holds a placeholder mm2gen cannot fill: it mounts only the stores, store passwords and JAAS config of a cluster", "placeholder"),
+                _ => ("holds a literal secret; mm2gen never writes secrets into the ConfigMap", "literal secret value"),
+            };
+            let d = props
+                .diag_at_value(entry, Diagnostic::error(format!("`{key}` {what}")))
+                .label(label)
+                .help("keep it in a Secret and write a config provider reference such as `${<provider>:<path>:<key>}` as the whole value, so that only the reference is in the ConfigMap");
+            diags.push(if form == ValueForm::Literal {
+                d.secret_span()
+            } else {
+                d
+            });
+            return None;
+        }
+    };
+    let owner = secret_keys::owner(key, |alias| clusters.contains_key(alias));
+    let cluster = match owner {
+        Owner::Cluster {
+            alias,
+            setting: read,
+        } if read == setting.config_key() => clusters.get(alias).copied(),
+        _ => None,
+    };
+    if cluster.is_some() {
+        return cluster.map(|c| (c, setting));
+    }
+    if setting.is_file() && form == ValueForm::Literal {
+        // A path, not a secret, at a scope mm2gen does not mount for: the user's own file.
+        return None;
+    }
+    let name = setting.config_key();
+    let (scope, label, fix, example) = match owner {
+        Owner::BothSidesOf { flow } => (
+            format!("applies to both clusters of flow `{flow}`"),
+            "no single cluster",
+            "write it for the side it belongs to",
+            format!(
+                "`{flow}.source.{}` or `{flow}.target.{}`",
+                client_scope_of(key, name),
+                client_scope_of(key, name)
+            ),
+        ),
+        _ => (
+            "applies to every cluster".to_string(),
+            "no cluster alias",
+            "prefix it with the alias of the cluster it belongs to",
+            format!("`<alias>.{}`", key_without_flow(key)),
+        ),
+    };
+    if form == ValueForm::Literal {
         diags.push(
             props
-                .diag_at_value(entry, Diagnostic::error(format!("`{key}` holds key material inline; it would end up in the ConfigMap")))
-                .label("inline key material")
-                .help("put the PEM files in the cluster's Secret and use `ssl.keystore.type=PEM` with `ssl.keystore.location` pointing at a placeholder, which mm2gen fills"),
+                .diag_at_value(entry, Diagnostic::error(format!(
+                    "`{key}` holds a literal secret; mm2gen never writes secrets into the ConfigMap"
+                )))
+                .label("literal secret value")
+                .secret_span()
+                .help(format!(
+                    "put it in the Secret of the cluster it belongs to (key `{}`) and write a placeholder such as `{{{}}}` as the value of {example}: mm2gen reads it through Kafka's DirectoryConfigProvider",
+                    setting.default_secret_key(),
+                    name.replace('.', " "),
+                )),
         );
-        return None;
+    } else {
+        diags.push(
+            props
+                .diag_at_key(
+                    entry,
+                    Diagnostic::error(format!(
+                        "`{key}` {scope}, so mm2gen cannot tell whose Secret holds it"
+                    )),
+                )
+                .label(label)
+                .help(format!("{fix}, e.g. {example}")),
+        );
     }
-    let setting = SecretSetting::ALL
+    None
+}
+
+/// `cluster.<setting>` for a flow's own client setting, `<client>.<setting>` under a client scope.
+fn client_scope_of(key: &str, setting: &str) -> String {
+    let before = key.strip_suffix(setting).unwrap_or("");
+    match ["consumer.", "producer.", "admin."]
         .into_iter()
-        .find(|s| s.config_key() == client_key)?;
-    match cluster {
-        Some(c) => Some((c, setting)),
-        None => {
-            let v = entry.value.trim();
-            if is_placeholder(v) || (!v.is_empty() && !v.starts_with("${") && !setting.is_file()) {
-                diags.push(
-                    props
-                        .diag_at_key(entry, Diagnostic::error(format!(
-                            "`{key}` applies to every cluster, so mm2gen cannot tell whose Secret holds it"
-                        )))
-                        .label("no cluster alias")
-                        .help(format!(
-                            "prefix it with the alias of the cluster it belongs to, e.g. `<alias>.{key}`"
-                        )),
-                );
-            }
-            None
-        }
+        .find(|c| before.ends_with(c))
+    {
+        Some(client) => format!("{client}{setting}"),
+        None => format!("cluster.{setting}"),
     }
+}
+
+/// The key as written under a cluster alias: without a flow or a side prefix.
+fn key_without_flow(key: &str) -> &str {
+    let key = match key.split_once("->") {
+        Some((_, after)) => after.split_once('.').map_or(after, |(_, rest)| rest),
+        None => key,
+    };
+    ["source.cluster.", "target.cluster.", "source.", "target."]
+        .into_iter()
+        .find_map(|p| key.strip_prefix(p))
+        .unwrap_or(key)
 }
 
 #[cfg(test)]
