@@ -21,6 +21,7 @@ pub mod check;
 pub mod descriptor;
 pub mod diagnostics;
 pub mod hash;
+pub mod k8s_rules;
 pub mod lint;
 pub mod model;
 pub mod output;
