@@ -2,6 +2,7 @@
 //! decision is made (aliases, bootstrap addresses, the secrets plan, names, replicas, grants).
 //! Templates only place the model's values.
 
+mod field_checks;
 mod grants;
 pub mod policy;
 pub mod secrets;
@@ -322,6 +323,15 @@ pub fn build_all_with_properties(
     let flows = enabled_flows(&props, &alias_names);
     check_flows_have_a_host(&props, &aliases, &flows, &mut diags);
     check_contexts_in_kubeconfigs(d, &aliases, &mut diags);
+    field_checks::check_patterns(&props, &mut diags);
+    field_checks::check_pod_fields(d, &mut diags);
+    if let Some(h) = &d.spec.kafka_heap_opts {
+        field_checks::check_heap_opts(h, &mut diags);
+    }
+    let credentials = d.kafka_clusters.iter().map(|c| &c.credentials);
+    for c in credentials.chain(d.non_sdm_clusters.iter().map(|c| &c.credentials)) {
+        field_checks::check_credentials(c, &mut diags);
+    }
     diags.check()?;
 
     let mut contexts: Vec<Option<String>> = Vec::new();
@@ -407,6 +417,7 @@ fn build_instance(
         .or_else(|| d.spec.image.as_ref().map(|i| i.value.clone()))
         .unwrap_or_else(|| version::DEFAULT_IMAGE.to_string());
     let kafka_version = version::kafka_version_of_image(&image);
+    check_image(d, inputs, &image, kafka_version.as_deref(), &mut diags);
     diags.check()?;
 
     // Secrets: descriptor references plus Secrets generated from local files.
@@ -446,6 +457,20 @@ fn build_instance(
     let replicas = replicas(d, kafka_version.as_deref(), &image, &mut diags);
     diags.check()?;
     let multi_node = replicas.1.is_some() || replicas.0 > 1;
+    if let (true, Err(why)) = (multi_node, crate::k8s_rules::dns1035_label(&name)) {
+        let err = Diagnostic::error(format!(
+            "name `{name}` cannot name the Service that several replicas need: it {why}"
+        ))
+        .help(format!(
+            "start the name with a letter, e.g. `mm2-{name}`: a Service name is a DNS-1035 label"
+        ));
+        diags.push(
+            match (&inputs.name, d.krm.as_ref().and_then(|k| k.name.as_ref())) {
+                (None, Some(n)) => n.diag(err),
+                _ => err.path("--name"),
+            },
+        );
+    }
 
     // MirrorMaker2 starts a herder for every pair of clusters whose target is in `--clusters`
     // (all clusters without it): the reverse target->source herder would create its heartbeats
@@ -499,6 +524,23 @@ fn build_instance(
     }
     let text = properties::compose(&maintained, &comments, &props.text, &plan.replacements);
     let config_sha256 = hash::sha256_hex(text.as_bytes());
+    if let Some(err) = field_checks::data_size_error("ConfigMap", "mm2.properties", text.len()) {
+        let at = d.properties.as_ref();
+        diags.push(
+            err.at(at.and_then(|b| b.location.clone()))
+                .path(at.map_or("mirrorMaker2Properties", |b| b.path.as_str())),
+        );
+    }
+    for g in &generated {
+        let size = g.data.values().map(|b64| base64_decoded_len(b64)).sum();
+        if let Some(err) = field_checks::data_size_error(
+            "Secret",
+            &format!("the --secret-file files of `{}`", g.alias),
+            size,
+        ) {
+            diags.push(err.path("--secret-file"));
+        }
+    }
 
     let labels = labels(&name, kafka_version.as_deref());
     let selector: BTreeMap<String, String> = labels
@@ -1169,7 +1211,26 @@ fn sdm_bootstrap(
         .help(fix));
     };
     match cr.internal_bootstrap(&listener.value, &sdm.namespace) {
-        ListenerLookup::Found { host, port } => Ok(format!("{host}:{port}")),
+        ListenerLookup::Found { host, port } => {
+            let fix = "correct the KafkaCluster resource given with --kafka-cluster (it must be the one running in the cluster)";
+            if !(1..=65535).contains(&port) {
+                return Err(listener
+                    .diag(Diagnostic::error(format!(
+                        "listener `{}` of KafkaCluster {}/{} has containerPort {port}, outside 1-65535",
+                        listener.value, sdm.namespace, sdm.name
+                    )))
+                    .help(fix));
+            }
+            if let Err(why) = crate::k8s_rules::dns1123_subdomain(&host) {
+                return Err(listener
+                    .diag(Diagnostic::error(format!(
+                        "the bootstrap host `{}` of KafkaCluster {}/{} (from its name and `kubernetesClusterDomain`) {why}",
+                        host.escape_default(), sdm.namespace, sdm.name
+                    )))
+                    .help(format!("{fix}; `kubernetesClusterDomain` is a DNS name such as `cluster.local`")));
+            }
+            Ok(format!("{host}:{port}"))
+        }
         ListenerLookup::NoSuchListener { available } => Err(listener
             .diag(Diagnostic::error(format!(
                 "KafkaCluster {}/{} has no listener named `{}` (it has: {})",
@@ -1241,7 +1302,16 @@ fn remote_sdm_bootstrap(
             )))
             .help(fix));
     }
-    Ok(addresses.join(","))
+    let joined = addresses.join(",");
+    if let Err(why) = check_bootstrap(&joined) {
+        return Err(listener
+            .diag(Diagnostic::error(format!(
+                "the external address of remote cluster `{}` in the status of KafkaCluster {}/{}: {why}",
+                a.alias, sdm.namespace, sdm.name
+            )))
+            .help(fix));
+    }
+    Ok(joined)
 }
 
 /// `host:port[,host:port...]`: checked strictly because the value is written into
@@ -1472,6 +1542,29 @@ fn decide_name(d: &Descriptor, inputs: &Inputs, diags: &mut Collector) -> String
         });
     }
     name
+}
+
+/// The image goes into the container spec and its Kafka version into a label.
+fn check_image(
+    d: &Descriptor,
+    inputs: &Inputs,
+    image: &str,
+    kafka_version: Option<&str>,
+    diags: &mut Collector,
+) {
+    let problem = field_checks::check_image(image).err().or_else(|| {
+        let version = kafka_version?;
+        crate::k8s_rules::label_value(version).err().map(|why| {
+            format!("gives the Kafka version `{version}` for label app.kubernetes.io/version, which {why}")
+        })
+    });
+    let Some(why) = problem else { return };
+    let err = Diagnostic::error(format!("image `{}` {why}", image.escape_default()))
+        .help("give an image reference such as `apache/kafka:3.9.0` (name, `:tag` and/or `@sha256:digest`)");
+    diags.push(match (&inputs.image, &d.spec.image) {
+        (None, Some(i)) => i.diag(err),
+        _ => err.path("--image"),
+    });
 }
 
 fn decide_namespace(
@@ -1915,6 +2008,11 @@ fn check_generated_keys(
             }
         }
     }
+}
+
+/// The length of the bytes a padded base64 text holds.
+fn base64_decoded_len(b64: &str) -> usize {
+    b64.len() / 4 * 3 - b64.bytes().rev().take_while(|&b| b == b'=').count()
 }
 
 pub fn check_secret_key(key: &str) -> std::result::Result<(), String> {
