@@ -2,6 +2,7 @@
 //! decision is made (aliases, bootstrap addresses, the secrets plan, names, replicas, grants).
 //! Templates only place the model's values.
 
+mod collisions;
 mod field_checks;
 mod grants;
 pub mod policy;
@@ -452,6 +453,7 @@ fn build_instance(
         .map(|a| a.alias.as_str())
         .collect();
     let plan = secrets::plan(&props, &cluster_secrets, &remote_sdm, &mut diags);
+    check_name_collisions(aliases, &cluster_secrets, &generated, &plan, &mut diags);
     diags.check()?;
 
     let replicas = replicas(d, kafka_version.as_deref(), &image, &mut diags);
@@ -934,6 +936,94 @@ fn check_aliases(aliases: &[AliasDecl], diags: &mut Collector) {
             .help("every cluster needs its own alias: MirrorMaker2 addresses clusters by alias");
             diags.push(d);
         }
+    }
+}
+
+fn alias_origin(a: &AliasDecl) -> collisions::Origin {
+    match &a.origin {
+        Some(o) => collisions::Origin {
+            path: o.path.clone(),
+            location: o.location.clone(),
+        },
+        None => collisions::Origin {
+            path: format!("{}.alias", a.path),
+            location: a.location.clone(),
+        },
+    }
+}
+
+/// Volume and Secret names made from aliases must not meet after sanitizing.
+fn check_name_collisions(
+    aliases: &[AliasDecl],
+    cluster_secrets: &[ClusterSecrets],
+    generated: &[GeneratedSecret],
+    plan: &secrets::SecretsPlan,
+    diags: &mut Collector,
+) {
+    let origin = |alias: &str| {
+        aliases
+            .iter()
+            .find(|a| a.alias == alias)
+            .map(alias_origin)
+            .unwrap_or(collisions::Origin {
+                path: alias.to_string(),
+                location: None,
+            })
+    };
+    let volumes: Vec<collisions::Derived> = plan
+        .volumes
+        .iter()
+        .map(|v| collisions::Derived {
+            name: v.volume_name.clone(),
+            input: &v.alias,
+            origin: origin(&v.alias),
+        })
+        .collect();
+    let help = "rename one of the aliases: mm2gen lower-cases an alias and turns other characters than letters and digits into `-` (and cuts it) to make Kubernetes names, and does not add a hash, so the names you review stay the ones you chose";
+    for e in collisions::check(&volumes, "volume name", "cluster aliases", help) {
+        diags.push(e);
+    }
+    // Secret names mm2gen derives from an alias (a `secretName` the user wrote is theirs to
+    // share): the Secrets it generates, and the default names a volume mounts.
+    let mut secret_names: Vec<collisions::Derived> = generated
+        .iter()
+        .map(|g| collisions::Derived {
+            name: g.name.clone(),
+            input: &g.alias,
+            origin: origin(&g.alias),
+        })
+        .collect();
+    for (a, cs) in aliases.iter().zip(cluster_secrets) {
+        let explicit = |s: Option<&crate::descriptor::Located<String>>| s.is_some();
+        let tls = a
+            .credentials
+            .tls
+            .as_ref()
+            .and_then(|t| t.secret_name.as_ref());
+        let sasl = a
+            .credentials
+            .sasl
+            .as_ref()
+            .and_then(|t| t.secret_name.as_ref());
+        for (secret, written) in [
+            (&cs.tls_secret, explicit(tls)),
+            (&cs.sasl_secret, explicit(sasl)),
+        ] {
+            let mounted = plan
+                .volumes
+                .iter()
+                .any(|v| v.alias == a.alias && v.sources.contains_key(secret));
+            if mounted && !written {
+                secret_names.push(collisions::Derived {
+                    name: secret.clone(),
+                    input: &a.alias,
+                    origin: alias_origin(a),
+                });
+            }
+        }
+    }
+    for e in collisions::check(&secret_names, "Secret name", "cluster aliases", help) {
+        diags.push(e);
     }
 }
 
