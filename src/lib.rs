@@ -51,6 +51,8 @@ pub struct Rendered {
 #[derive(Debug, Clone)]
 pub struct RenderedInstance {
     pub context: Option<String>,
+    /// Where the descriptor names that context, when it does.
+    pub context_origin: Option<descriptor::Located<String>>,
     pub manifests: Manifests,
 }
 
@@ -167,6 +169,7 @@ pub fn render(descriptor: &Descriptor, inputs: &Inputs) -> Result<Rendered> {
         warnings.splice(0..0, model.warnings);
         instances.push(RenderedInstance {
             context: model.context,
+            context_origin: model.context_origin,
             manifests: Manifests { objects: manifests },
         });
     }

@@ -499,7 +499,7 @@ fn render(args: RenderArgs) -> Result<ExitCode, Error> {
     match (&args.output_dir, args.check) {
         (Some(dir), true) => {
             let mut diff = String::new();
-            for (sub, manifests) in output::instance_dirs(dir, &rendered.instances) {
+            for (sub, manifests) in output::instance_dirs(dir, &rendered.instances)? {
                 if let DirectoryCheck::Differs(d) = output::check_directory(&sub, manifests)? {
                     diff.push_str(&d);
                 }
@@ -516,7 +516,7 @@ fn render(args: RenderArgs) -> Result<ExitCode, Error> {
         }
         (Some(dir), false) => {
             let mut count = 0;
-            for (sub, manifests) in output::instance_dirs(dir, &rendered.instances) {
+            for (sub, manifests) in output::instance_dirs(dir, &rendered.instances)? {
                 count += output::write_directory(&sub, manifests)?.len();
             }
             eprintln!("wrote {count} files to {}", dir.display());

@@ -99,3 +99,69 @@ fn generated_secrets_of_aliases_that_sanitize_to_one_name_are_refused() {
         "{err}"
     );
 }
+
+/// The two-regions fixture with its kube contexts renamed, rendered into `--output-dir`.
+fn two_contexts(eu: &str, us: &str, out: &std::path::Path) -> std::process::Output {
+    let dir = out.parent().unwrap();
+    let text = std::fs::read_to_string(fixture("two-regions.yaml"))
+        .unwrap()
+        .replace("kubernetesConfigs:\n  - two-regions-kubeconfig.yaml\n", "")
+        .replace(
+            "kubernetesConfigContext: eu-west",
+            &format!("kubernetesConfigContext: \"{eu}\""),
+        )
+        .replace(
+            "kubernetesConfigContext: us-east",
+            &format!("kubernetesConfigContext: \"{us}\""),
+        );
+    let d = dir.join("d.yaml");
+    std::fs::write(&d, text).unwrap();
+    let eu_kc = format!("{eu}={}", path_str(&fixture("kafkacluster-eu.yaml")));
+    let us_kc = format!("{us}={}", path_str(&fixture("kafkacluster-us.yaml")));
+    run(&[
+        "render",
+        "-f",
+        path_str(&d),
+        "--kafka-cluster",
+        &eu_kc,
+        "--kafka-cluster",
+        &us_kc,
+        "--output-dir",
+        path_str(out),
+    ])
+}
+
+#[test]
+fn contexts_that_share_or_leave_the_output_directory_are_refused() {
+    let cases = [
+        ("eu/west", "eu-west", "kube contexts `eu/west` (kafkaClusters[0].kubernetesConfigContext) and `eu-west` both write into subdirectory `eu-west` of --output-dir", "d.yaml:20:30"),
+        ("..", "us-east", "kube context `..` cannot name a subdirectory of --output-dir", "d.yaml:8:30"),
+        (".", "us-east", "kube context `.` cannot name a subdirectory of --output-dir", "d.yaml:8:30"),
+    ];
+    for (eu, us, message, location) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let o = two_contexts(eu, us, &out);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.contains(message), "`{message}` missing:\n{err}");
+        assert!(err.contains(location), "`{location}` missing:\n{err}");
+        assert!(err.contains("help: rename"), "{err}");
+        assert!(!out.exists(), "wrote {}", out.display());
+        let written: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            written,
+            ["d.yaml"],
+            "nothing but the descriptor in the parent"
+        );
+    }
+    // Negative control: contexts that stay apart get one subdirectory each.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = two_contexts("eu/west", "us.east", &out);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.join("eu-west").is_dir() && out.join("us.east").is_dir());
+}

@@ -58,6 +58,9 @@ pub struct Inputs {
 pub struct Model {
     /// The kube context this instance is for, when known.
     pub context: Option<String>,
+    /// Where the descriptor names that context (`kubernetesConfigContext`), when it does.
+    #[serde(skip)]
+    pub context_origin: Option<Located<String>>,
     /// Arguments of connect-mirror-maker.sh: the properties file, then `--clusters` with the
     /// clusters this instance writes to.
     pub args: Vec<String>,
@@ -647,6 +650,11 @@ fn build_instance(
 
     Ok(Model {
         context: scope.context.clone(),
+        context_origin: aliases
+            .iter()
+            .filter_map(|a| a.sdm.as_ref())
+            .filter(|s| s.context == scope.context)
+            .find_map(|s| s.explicit_context.clone()),
         args,
         object_annotations,
         config_map_name: format!("{name}-config-{}", &config_sha256[..10]),
