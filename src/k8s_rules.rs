@@ -184,9 +184,6 @@ impl Quantity {
             }
             None => ("", after_int),
         };
-        if int_part.is_empty() && frac_part.is_empty() {
-            return Err("does not start with a number".into());
-        }
         let (decimal, binary) = match suffix {
             "Ki" => (0, 10),
             "Mi" => (0, 20),
@@ -216,8 +213,17 @@ impl Quantity {
                     .into();
                 (e, 0)
             }
+            _ if int_part.is_empty() && frac_part.is_empty() => {
+                return Err("does not start with a number".into())
+            }
             s => return Err(format!("has the unknown suffix `{s}`")),
         };
+        // Without digits ParseQuantity reads the number as 0 on its int64 fast path (`m`,
+        // `Gi`, `-` are accepted as zero); where that path is not taken (a scale below nano,
+        // a binary suffix above Ti) it parses the empty text as a decimal and fails.
+        if int_part.is_empty() && frac_part.is_empty() && !(binary <= 40 && decimal >= -9) {
+            return Err("does not start with a number".into());
+        }
         let all = format!("{int_part}{frac_part}");
         let trimmed = all.trim_start_matches('0');
         let trailing = trimmed.len() - trimmed.trim_end_matches('0').len();
@@ -878,18 +884,56 @@ mod tests {
         for ok in [
             "0", "1", "500m", "1Gi", "1e3", "1E3", "1e-3", "0.5", ".5", "5.", "+1", "-1", "1.5Gi",
             "100n", "100u", "1k", "1M", "1G", "1T", "1P", "1E", "1Ki", "1Mi", "1Ti", "1Pi", "1Ei",
-            "0001", "1.0", "12e+6", "0.1m",
+            "0001", "1.0", "12e+6", "0.1m", "1e400", "1e-400",
+            // No digits: zero, as kube-apiserver 1.34 reads them (checked with a dry run).
+            "m", ".", "-", "+", "Gi", "Ki", "Ti", "e3", "e-9", "n", "-m",
         ] {
             assert!(Quantity::parse(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "", "lots", "1.5.5", "1K", "1Kb", "1ki", "1e", "1ee3", "1e1.5", " 1", "1 ", "1 Gi",
-            "m", ".", "-", "Gi", "1Gi ", "1,5", "0x10", "1.G.", "1%",
+            "",
+            "lots",
+            "1.5.5",
+            "1K",
+            "1Kb",
+            "1ki",
+            "1e",
+            "1ee3",
+            "1e1.5",
+            " 1",
+            "1 ",
+            "1 Gi",
+            "1Gi ",
+            "1,5",
+            "0x10",
+            "1.G.",
+            "1%",
+            "Pi",
+            "Ei",
+            "e-10",
+            "1Mi1",
+            "1e+",
+            "1eM",
+            "1e2147483648",
         ] {
             assert!(Quantity::parse(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            Quantity::parse("lots"),
+            Err("does not start with a number".to_string())
+        );
+        assert_eq!(
+            Quantity::parse("1.5.5"),
+            Err("has the unknown suffix `.5`".to_string())
+        );
         assert!(Quantity::parse("-1Gi").unwrap().is_negative());
         assert!(!Quantity::parse("-0").unwrap().is_negative());
+        assert!(!Quantity::parse("-m").unwrap().is_negative());
+        let zero = Quantity::parse("0").unwrap();
+        assert_eq!(
+            Quantity::parse("Gi").unwrap().cmp_magnitude(&zero),
+            Ordering::Equal
+        );
     }
 
     #[test]

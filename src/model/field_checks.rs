@@ -195,7 +195,9 @@ pub fn data_size_error(kind: &str, what: &str, bytes: usize) -> Option<Diagnosti
     })
 }
 
-/// An image reference with a space, a tab or a line break is refused or not pulled.
+/// An image reference with a space, a tab or a line break: the API server takes it in a
+/// Deployment (kube-apiserver 1.34 accepts `apache/kafka:3.9.0 --privileged`), but it is no
+/// reference the kubelet can pull, and a line break in it would end the label it feeds.
 pub fn check_image(image: &str) -> Result<(), String> {
     match image.chars().find(|c| c.is_whitespace() || c.is_control()) {
         Some(c) => Err(format!(
