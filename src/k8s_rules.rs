@@ -18,6 +18,8 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
     pub at: String,
+    /// The problem is the key of the map entry at `at`, not its value.
+    pub on_key: bool,
     pub message: String,
     pub help: String,
 }
@@ -26,6 +28,7 @@ impl Violation {
     fn new(at: impl Into<String>, message: impl Into<String>, help: impl Into<String>) -> Self {
         Violation {
             at: at.into(),
+            on_key: false,
             message: message.into(),
             help: help.into(),
         }
@@ -480,11 +483,14 @@ pub fn check_labels(value: &Value, at: &str) -> Vec<Violation> {
             format!("{at}.{k}")
         };
         if let Err(why) = label_key(k) {
-            out.push(Violation::new(
-                &path,
-                format!("label key `{}` {why}", k.escape_default()),
-                "use a label key of the nodes or pods, e.g. `kubernetes.io/os` or `node-role`",
-            ));
+            out.push(Violation {
+                on_key: true,
+                ..Violation::new(
+                    &path,
+                    format!("label key `{}` {why}", k.escape_default()),
+                    "use a label key of the nodes or pods, e.g. `kubernetes.io/os` or `node-role`",
+                )
+            });
         }
         if let Err(why) = label_value(v.as_str().unwrap_or_default()) {
             out.push(Violation::new(

@@ -130,7 +130,7 @@ fn values_the_api_server_refuses_are_located_errors() {
             "node_selector_bad_key",
             with_spec("  nodeSelector:\n    example.com/a/b: x\n"),
             vec![],
-            vec!["label key `example.com/a/b` may hold at most one `/`", "mirrorMaker2Spec.nodeSelector.example.com/a/b", "d.yaml:13:22"],
+            vec!["label key `example.com/a/b` may hold at most one `/`", "mirrorMaker2Spec.nodeSelector.example.com/a/b", "d.yaml:13:5"],
         ),
         (
             "node_selector_bad_value",

@@ -280,7 +280,8 @@ pub const DESCRIPTOR_FIELDS: &[&str] = &[
     "mirrorMaker2Properties",
 ];
 
-/// The location of every value below `node`, by YAML path.
+/// The location of every value below `node`, by YAML path, and of every map key (at the
+/// entry's path and `:key`).
 fn record_locations(
     node: &Node,
     path: &str,
@@ -291,7 +292,9 @@ fn record_locations(
     match &node.value {
         Value::Map(entries) => {
             for (k, v) in entries {
-                record_locations(v, &format!("{path}.{}", k.key_text()), file, out);
+                let child = format!("{path}.{}", k.key_text());
+                out.insert(format!("{child}:key"), k.location(file));
+                record_locations(v, &child, file, out);
             }
         }
         Value::Seq(items) => {

@@ -49,9 +49,14 @@ fn push_violations<T>(
 ) {
     for violation in violations {
         let path = below(&v.path, &violation.at);
+        let key_location = violation
+            .on_key
+            .then(|| locations.get(&format!("{path}:key")).cloned())
+            .flatten();
+        let location = key_location.or_else(|| nearest_location(locations, &path, &v.location));
         diags.push(
             Diagnostic::error(format!("`{path}`: {}", violation.message))
-                .at(nearest_location(locations, &path, &v.location))
+                .at(location)
                 .path(path)
                 .help(violation.help),
         );
