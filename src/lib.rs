@@ -21,6 +21,7 @@ pub mod check;
 pub mod descriptor;
 pub mod diagnostics;
 pub mod hash;
+pub mod k8s_rules;
 pub mod lint;
 pub mod model;
 pub mod output;
@@ -52,6 +53,8 @@ pub struct Rendered {
 #[derive(Debug, Clone)]
 pub struct RenderedInstance {
     pub context: Option<String>,
+    /// Where the descriptor names that context, when it does.
+    pub context_origin: Option<descriptor::Located<String>>,
     pub manifests: Manifests,
 }
 
@@ -168,6 +171,7 @@ pub fn render(descriptor: &Descriptor, inputs: &Inputs) -> Result<Rendered> {
         warnings.splice(0..0, model.warnings);
         instances.push(RenderedInstance {
             context: model.context,
+            context_origin: model.context_origin,
             manifests: Manifests { objects: manifests },
         });
     }

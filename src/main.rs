@@ -495,7 +495,7 @@ fn render(args: RenderArgs) -> Result<ExitCode, Error> {
     match (&args.output_dir, args.check) {
         (Some(dir), true) => {
             let mut diff = String::new();
-            for (sub, manifests) in output::instance_dirs(dir, &rendered.instances) {
+            for (sub, manifests) in output::instance_dirs(dir, &rendered.instances)? {
                 if let DirectoryCheck::Differs(d) = output::check_directory(&sub, manifests)? {
                     diff.push_str(&d);
                 }
@@ -512,7 +512,7 @@ fn render(args: RenderArgs) -> Result<ExitCode, Error> {
         }
         (Some(dir), false) => {
             let count =
-                output::write_directories(&output::instance_dirs(dir, &rendered.instances))?;
+                output::write_directories(&output::instance_dirs(dir, &rendered.instances)?)?;
             eprintln!("wrote {count} files to {}", dir.display());
             Ok(ExitCode::SUCCESS)
         }

@@ -264,14 +264,35 @@ fn alias_bombs_deep_nesting_and_huge_files_are_refused() {
     assert_refused(&huge, "mm2gen reads inputs of at most");
 }
 
-#[test]
-fn a_hundred_thousand_properties_lines_render() {
+/// `lines` lines of a client setting under the source alias, after the flow.
+fn client_setting_lines(lines: usize) -> String {
     let mut props = vec!["source-cluster->target-cluster.enabled=true".to_string()];
-    props.extend((0..100_000).map(|i| format!("source-cluster.consumer.client.rack=rack-{i}")));
-    let text = descriptor_text("source-cluster", "src.example.com:9092", &props.join("\n"));
+    props.extend((0..lines).map(|i| format!("source-cluster.consumer.client.rack=rack-{i}")));
+    descriptor_text("source-cluster", "src.example.com:9092", &props.join("\n"))
+}
+
+#[test]
+fn a_hundred_thousand_properties_lines_are_refused_as_too_large_for_a_configmap() {
+    let text = client_setting_lines(100_000);
+    let start = Instant::now();
+    // Every line goes through the whole model; the 4.6 MB of mm2.properties are more than the
+    // API server takes in one ConfigMap.
+    let err = render(&text).unwrap_err();
+    assert!(
+        err.contains("the API server refuses more than 1048576 (1 MiB)"),
+        "{err}"
+    );
+    assert!(start.elapsed() < HANG_GUARD, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn properties_up_to_the_configmap_limit_render() {
+    let text = client_setting_lines(22_000);
     let start = Instant::now();
     let yaml = render(&text).unwrap();
-    assert!(properties_of(&yaml).lines().count() > 100_000);
+    let properties = properties_of(&yaml);
+    assert!(properties.lines().count() > 22_000);
+    assert!(properties.len() > 1_000_000, "{} bytes", properties.len());
     assert!(start.elapsed() < HANG_GUARD, "took {:?}", start.elapsed());
 }
 

@@ -6,6 +6,7 @@
 
 pub mod yaml;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use saphyr_parser::ScalarStyle;
@@ -119,6 +120,10 @@ pub struct Mm2Spec {
     pub node_selector: Option<Located<serde_json::Value>>,
     pub tolerations: Option<Located<serde_json::Value>>,
     pub affinity: Option<Located<serde_json::Value>>,
+    /// Where each value inside resources, nodeSelector, tolerations and affinity is, by YAML
+    /// path (`mirrorMaker2Spec.resources.limits.cpu`): rules on these fields point at the
+    /// value they refuse.
+    pub value_locations: BTreeMap<String, Location>,
     pub min_replicas: Option<Located<i64>>,
     pub max_replicas: Option<Located<i64>>,
     pub istio_control_plane: Option<IstioControlPlane>,
@@ -295,6 +300,32 @@ pub const DESCRIPTOR_FIELDS: &[&str] = &[
     "mirrorMaker2Spec",
     "mirrorMaker2Properties",
 ];
+
+/// The location of every value below `node`, by YAML path, and of every map key (at the
+/// entry's path and `:key`).
+fn record_locations(
+    node: &Node,
+    path: &str,
+    file: &SourceFile,
+    out: &mut BTreeMap<String, Location>,
+) {
+    out.insert(path.to_string(), node.location(file));
+    match &node.value {
+        Value::Map(entries) => {
+            for (k, v) in entries {
+                let child = format!("{path}.{}", k.key_text());
+                out.insert(format!("{child}:key"), k.location(file));
+                record_locations(v, &child, file, out);
+            }
+        }
+        Value::Seq(items) => {
+            for (i, v) in items.iter().enumerate() {
+                record_locations(v, &format!("{path}[{i}]"), file, out);
+            }
+        }
+        _ => {}
+    }
+}
 
 impl Reader {
     fn loc(&self, node: &Node) -> Option<Location> {
@@ -742,10 +773,16 @@ impl Reader {
             let p = join(path, k);
             match k {
                 "kafkaHeapOpts" => s.kafka_heap_opts = self.string(v, &p),
-                "resources" => s.resources = self.json(v, &p),
-                "nodeSelector" => s.node_selector = self.json(v, &p),
-                "tolerations" => s.tolerations = self.json(v, &p),
-                "affinity" => s.affinity = self.json(v, &p),
+                "resources" | "nodeSelector" | "tolerations" | "affinity" => {
+                    let value = self.json(v, &p);
+                    record_locations(v, &p, &self.file, &mut s.value_locations);
+                    match k {
+                        "resources" => s.resources = value,
+                        "nodeSelector" => s.node_selector = value,
+                        "tolerations" => s.tolerations = value,
+                        _ => s.affinity = value,
+                    }
+                }
                 "minReplicas" => s.min_replicas = self.integer(v, &p),
                 "maxReplicas" => s.max_replicas = self.integer(v, &p),
                 "image" => s.image = self.string(v, &p),

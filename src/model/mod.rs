@@ -2,6 +2,8 @@
 //! decision is made (aliases, bootstrap addresses, the secrets plan, names, replicas, grants).
 //! Templates only place the model's values.
 
+mod collisions;
+mod field_checks;
 mod grants;
 mod kafka_versions;
 pub mod policy;
@@ -61,6 +63,9 @@ pub struct Inputs {
 pub struct Model {
     /// The kube context this instance is for, when known.
     pub context: Option<String>,
+    /// Where the descriptor names that context (`kubernetesConfigContext`), when it does.
+    #[serde(skip)]
+    pub context_origin: Option<Located<String>>,
     /// Arguments of connect-mirror-maker.sh: the properties file, then `--clusters` with the
     /// clusters this instance writes to.
     pub args: Vec<String>,
@@ -357,6 +362,15 @@ pub fn build_all_with_properties(
     let flows = enabled_flows(&props, &alias_names);
     check_flows_have_a_host(&props, &aliases, &flows, &mut diags);
     check_contexts_in_kubeconfigs(d, &aliases, inputs, &mut diags);
+    field_checks::check_patterns(&props, &mut diags);
+    field_checks::check_pod_fields(d, &mut diags);
+    if let Some(h) = &d.spec.kafka_heap_opts {
+        field_checks::check_heap_opts(h, &mut diags);
+    }
+    let credentials = d.kafka_clusters.iter().map(|c| &c.credentials);
+    for c in credentials.chain(d.non_sdm_clusters.iter().map(|c| &c.credentials)) {
+        field_checks::check_credentials(c, &mut diags);
+    }
     diags.check()?;
 
     let mut contexts: Vec<Option<String>> = Vec::new();
@@ -444,6 +458,7 @@ fn build_instance(
     let kafka_version = version::kafka_version_of_image(&image);
     let brokers = flow_brokers(d, inputs, aliases, &flows, &props);
     kafka_versions::check(kafka_version.as_deref(), &image, &brokers, &mut diags);
+    check_image(d, inputs, &image, kafka_version.as_deref(), &mut diags);
     diags.check()?;
 
     // Secrets: descriptor references plus Secrets generated from local files.
@@ -478,11 +493,26 @@ fn build_instance(
         .map(|a| a.alias.as_str())
         .collect();
     let plan = secrets::plan(&props, &cluster_secrets, &remote_sdm, &mut diags);
+    check_name_collisions(aliases, &cluster_secrets, &generated, &plan, &mut diags);
     diags.check()?;
 
     let replicas = replicas(d, kafka_version.as_deref(), &image, &mut diags);
     diags.check()?;
     let multi_node = replicas.1.is_some() || replicas.0 > 1;
+    if let (true, Err(why)) = (multi_node, crate::k8s_rules::dns1035_label(&name)) {
+        let err = Diagnostic::error(format!(
+            "name `{name}` cannot name the Service that several replicas need: it {why}"
+        ))
+        .help(format!(
+            "start the name with a letter, e.g. `mm2-{name}`: a Service name is a DNS-1035 label"
+        ));
+        diags.push(
+            match (&inputs.name, d.krm.as_ref().and_then(|k| k.name.as_ref())) {
+                (None, Some(n)) => n.diag(err),
+                _ => err.path("--name"),
+            },
+        );
+    }
 
     // MirrorMaker2 starts a herder for every pair of clusters whose target is in `--clusters`
     // (all clusters without it): the reverse target->source herder would create its heartbeats
@@ -536,6 +566,23 @@ fn build_instance(
     }
     let text = properties::compose(&maintained, &comments, &props.text, &plan.replacements);
     let config_sha256 = hash::sha256_hex(text.as_bytes());
+    if let Some(err) = field_checks::data_size_error("ConfigMap", "mm2.properties", text.len()) {
+        let at = d.properties.as_ref();
+        diags.push(
+            err.at(at.and_then(|b| b.location.clone()))
+                .path(at.map_or("mirrorMaker2Properties", |b| b.path.as_str())),
+        );
+    }
+    for g in &generated {
+        let size = g.data.values().map(|b64| base64_decoded_len(b64)).sum();
+        if let Some(err) = field_checks::data_size_error(
+            "Secret",
+            &format!("the --secret-file files of `{}`", g.alias),
+            size,
+        ) {
+            diags.push(err.path("--secret-file"));
+        }
+    }
 
     let labels = labels(&name, kafka_version.as_deref());
     let selector: BTreeMap<String, String> = labels
@@ -640,6 +687,11 @@ fn build_instance(
 
     Ok(Model {
         context: scope.context.clone(),
+        context_origin: aliases
+            .iter()
+            .filter_map(|a| a.sdm.as_ref())
+            .filter(|s| s.context == scope.context)
+            .find_map(|s| s.explicit_context.clone()),
         args,
         object_annotations,
         config_map_name: format!("{name}-config-{}", &config_sha256[..10]),
@@ -936,6 +988,94 @@ fn check_aliases(aliases: &[AliasDecl], diags: &mut Collector) {
     }
 }
 
+fn alias_origin(a: &AliasDecl) -> collisions::Origin {
+    match &a.origin {
+        Some(o) => collisions::Origin {
+            path: o.path.clone(),
+            location: o.location.clone(),
+        },
+        None => collisions::Origin {
+            path: format!("{}.alias", a.path),
+            location: a.location.clone(),
+        },
+    }
+}
+
+/// Volume and Secret names made from aliases must not meet after sanitizing.
+fn check_name_collisions(
+    aliases: &[AliasDecl],
+    cluster_secrets: &[ClusterSecrets],
+    generated: &[GeneratedSecret],
+    plan: &secrets::SecretsPlan,
+    diags: &mut Collector,
+) {
+    let origin = |alias: &str| {
+        aliases
+            .iter()
+            .find(|a| a.alias == alias)
+            .map(alias_origin)
+            .unwrap_or(collisions::Origin {
+                path: alias.to_string(),
+                location: None,
+            })
+    };
+    let volumes: Vec<collisions::Derived> = plan
+        .volumes
+        .iter()
+        .map(|v| collisions::Derived {
+            name: v.volume_name.clone(),
+            input: &v.alias,
+            origin: origin(&v.alias),
+        })
+        .collect();
+    let help = "rename one of the aliases: mm2gen lower-cases an alias and turns other characters than letters and digits into `-` (and cuts it) to make Kubernetes names, and does not add a hash, so the names you review stay the ones you chose";
+    for e in collisions::check(&volumes, "volume name", "cluster aliases", help) {
+        diags.push(e);
+    }
+    // Secret names mm2gen derives from an alias (a `secretName` the user wrote is theirs to
+    // share): the Secrets it generates, and the default names a volume mounts.
+    let mut secret_names: Vec<collisions::Derived> = generated
+        .iter()
+        .map(|g| collisions::Derived {
+            name: g.name.clone(),
+            input: &g.alias,
+            origin: origin(&g.alias),
+        })
+        .collect();
+    for (a, cs) in aliases.iter().zip(cluster_secrets) {
+        let explicit = |s: Option<&crate::descriptor::Located<String>>| s.is_some();
+        let tls = a
+            .credentials
+            .tls
+            .as_ref()
+            .and_then(|t| t.secret_name.as_ref());
+        let sasl = a
+            .credentials
+            .sasl
+            .as_ref()
+            .and_then(|t| t.secret_name.as_ref());
+        for (secret, written) in [
+            (&cs.tls_secret, explicit(tls)),
+            (&cs.sasl_secret, explicit(sasl)),
+        ] {
+            let mounted = plan
+                .volumes
+                .iter()
+                .any(|v| v.alias == a.alias && v.sources.contains_key(secret));
+            if mounted && !written {
+                secret_names.push(collisions::Derived {
+                    name: secret.clone(),
+                    input: &a.alias,
+                    origin: alias_origin(a),
+                });
+            }
+        }
+    }
+    for e in collisions::check(&secret_names, "Secret name", "cluster aliases", help) {
+        diags.push(e);
+    }
+}
+
 /// Keys that mm2gen maintains may not be set by the user, and flows must name declared aliases.
 fn check_user_keys(props: &UserProperties, aliases: &[&str], diags: &mut Collector) {
     let known: KeySet<&str> = aliases.iter().copied().collect();
@@ -1222,7 +1362,26 @@ fn sdm_bootstrap(
         .help(fix));
     };
     match cr.internal_bootstrap(&listener.value, &sdm.namespace) {
-        ListenerLookup::Found { host, port } => Ok(format!("{host}:{port}")),
+        ListenerLookup::Found { host, port } => {
+            let fix = "correct the KafkaCluster resource given with --kafka-cluster (it must be the one running in the cluster)";
+            if !(1..=65535).contains(&port) {
+                return Err(listener
+                    .diag(Diagnostic::error(format!(
+                        "listener `{}` of KafkaCluster {}/{} has containerPort {port}, outside 1-65535",
+                        listener.value, sdm.namespace, sdm.name
+                    )))
+                    .help(fix));
+            }
+            if let Err(why) = crate::k8s_rules::dns1123_subdomain(&host) {
+                return Err(listener
+                    .diag(Diagnostic::error(format!(
+                        "the bootstrap host `{}` of KafkaCluster {}/{} (from its name and `kubernetesClusterDomain`) {why}",
+                        host.escape_default(), sdm.namespace, sdm.name
+                    )))
+                    .help(format!("{fix}; `kubernetesClusterDomain` is a DNS name such as `cluster.local`")));
+            }
+            Ok(format!("{host}:{port}"))
+        }
         ListenerLookup::NoSuchListener { available } => Err(listener
             .diag(Diagnostic::error(format!(
                 "KafkaCluster {}/{} has no listener named `{}` (it has: {})",
@@ -1294,7 +1453,16 @@ fn remote_sdm_bootstrap(
             )))
             .help(fix));
     }
-    Ok(addresses.join(","))
+    let joined = addresses.join(",");
+    if let Err(why) = check_bootstrap(&joined) {
+        return Err(listener
+            .diag(Diagnostic::error(format!(
+                "the external address of remote cluster `{}` in the status of KafkaCluster {}/{}: {why}",
+                a.alias, sdm.namespace, sdm.name
+            )))
+            .help(fix));
+    }
+    Ok(joined)
 }
 
 /// `host:port[,host:port...]`: checked strictly because the value is written into
@@ -1535,6 +1703,29 @@ fn decide_name(d: &Descriptor, inputs: &Inputs, diags: &mut Collector) -> String
         });
     }
     name
+}
+
+/// The image goes into the container spec and its Kafka version into a label.
+fn check_image(
+    d: &Descriptor,
+    inputs: &Inputs,
+    image: &str,
+    kafka_version: Option<&str>,
+    diags: &mut Collector,
+) {
+    let problem = field_checks::check_image(image).err().or_else(|| {
+        let version = kafka_version?;
+        crate::k8s_rules::label_value(version).err().map(|why| {
+            format!("gives the Kafka version `{version}` for label app.kubernetes.io/version, which {why}")
+        })
+    });
+    let Some(why) = problem else { return };
+    let err = Diagnostic::error(format!("image `{}` {why}", image.escape_default()))
+        .help("give an image reference such as `apache/kafka:3.9.0` (name, `:tag` and/or `@sha256:digest`)");
+    diags.push(match (&inputs.image, &d.spec.image) {
+        (None, Some(i)) => i.diag(err),
+        _ => err.path("--image"),
+    });
 }
 
 fn decide_namespace(
@@ -2021,6 +2212,11 @@ fn check_generated_keys(
             }
         }
     }
+}
+
+/// The length of the bytes a padded base64 text holds.
+fn base64_decoded_len(b64: &str) -> usize {
+    b64.len() / 4 * 3 - b64.bytes().rev().take_while(|&b| b == b'=').count()
 }
 
 pub fn check_secret_key(key: &str) -> std::result::Result<(), String> {

@@ -13,34 +13,77 @@ pub use directory::{check_directory, write_directories, write_directory, Directo
 
 use std::path::{Path, PathBuf};
 
-use crate::RenderedInstance;
+use crate::{Diagnostic, RenderedInstance};
 
 /// Where each instance's files go: the directory itself for a single instance, else one
 /// subdirectory per kube context, so a GitOps tool can point one application at each cluster.
+/// A context becomes a directory name with other characters than letters, digits, `.`, `_`
+/// and `-` replaced by `-`; two contexts that meet that way, or a context that is `.`, `..`
+/// or empty (which would write and prune in the directory or its parent), are refused rather
+/// than renamed: the directory names are reviewed in Git.
 pub fn instance_dirs<'a>(
     dir: &Path,
     instances: &'a [RenderedInstance],
-) -> Vec<(PathBuf, &'a Manifests)> {
+) -> crate::Result<Vec<(PathBuf, &'a Manifests)>> {
     if let [only] = instances {
-        return vec![(dir.to_path_buf(), &only.manifests)];
+        return Ok(vec![(dir.to_path_buf(), &only.manifests)]);
     }
-    instances
-        .iter()
-        .map(|i| {
-            let context = i.context.as_deref().unwrap_or("default");
-            let sub: String = context
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                        c
-                    } else {
-                        '-'
-                    }
-                })
-                .collect();
-            (dir.join(sub), &i.manifests)
-        })
-        .collect()
+    let mut problems = Vec::new();
+    let mut taken: std::collections::BTreeMap<String, &RenderedInstance> = Default::default();
+    let mut out = Vec::new();
+    let place = |i: &RenderedInstance, d: Diagnostic| match &i.context_origin {
+        Some(o) => o.diag(d),
+        None => d.path("the kube context (--kube-context or the kubeconfig's current-context)"),
+    };
+    for i in instances {
+        let context = i.context.as_deref().unwrap_or("default");
+        let sub: String = context
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        if sub.is_empty() || sub == "." || sub == ".." {
+            problems.push(place(
+                i,
+                Diagnostic::error(format!(
+                    "kube context `{}` cannot name a subdirectory of --output-dir: it would write into {} itself or its parent",
+                    context.escape_default(),
+                    dir.display()
+                ))
+                .help("rename the kube context (in the kubeconfig and the descriptor), or render this instance on its own with `--context CONTEXT --output-dir DIR`"),
+            ));
+            continue;
+        }
+        if let Some(first) = taken.get(&sub) {
+            let first_context = first.context.as_deref().unwrap_or("default");
+            let first_at = first
+                .context_origin
+                .as_ref()
+                .map_or(String::new(), |o| format!(" ({})", o.path));
+            problems.push(place(
+                i,
+                Diagnostic::error(format!(
+                    "kube contexts `{}`{first_at} and `{}` both write into subdirectory `{sub}` of --output-dir",
+                    first_context.escape_default(),
+                    context.escape_default()
+                ))
+                .help("rename one of the kube contexts (in the kubeconfig and the descriptor) so they differ in letters, digits, `.`, `_` and `-`, or render each instance into its own directory with `--context CONTEXT --output-dir DIR`"),
+            ));
+            continue;
+        }
+        taken.insert(sub.clone(), i);
+        out.push((dir.join(sub), &i.manifests));
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems.into())
+    }
 }
 
 /// A JSON value as a YAML block document: multi-line strings (mm2.properties) as literal
