@@ -15,6 +15,8 @@ mod common;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod cluster;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod helm;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod kube;
 mod stored;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

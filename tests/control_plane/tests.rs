@@ -45,6 +45,10 @@ pub const ALL: &[(&str, Test)] = &[
         "several_replicas_hpa_pdb_and_headless_service_target_the_deployment",
         several_replicas_hpa_pdb_and_headless_service_target_the_deployment,
     ),
+    (
+        "helm_3_and_4_install_upgrade_rollback_uninstall_the_chart",
+        crate::helm::helm_3_and_4_install_upgrade_rollback_uninstall_the_chart,
+    ),
 ];
 
 /// The CRDs of tests/crds (upstream files, unchanged), applied before any test runs.
@@ -96,7 +100,7 @@ fn established(cp: &ControlPlane, crd: &str) -> Result<bool, String> {
 const SECOND: Duration = Duration::from_secs(1);
 
 /// A Deployment's ReplicaSets, oldest first.
-fn replicasets_of(cp: &ControlPlane, ns: &str, deployment: &str) -> Result<Vec<Value>, String> {
+pub fn replicasets_of(cp: &ControlPlane, ns: &str, deployment: &str) -> Result<Vec<Value>, String> {
     let mut sets: Vec<Value> = list(cp, ns, "replicasets")?
         .into_iter()
         .filter(|rs| {
