@@ -1,6 +1,7 @@
-//! A real Kubernetes control plane for the tests: etcd, kube-apiserver and
-//! kube-controller-manager (built by scripts/install-control-plane), started on free loopback
-//! ports with RBAC, the PodSecurity admission plugin and credentials made for this run only.
+//! A real Kubernetes control plane for the tests: etcd, kube-apiserver, kube-controller-manager
+//! and kube-scheduler (built by scripts/install-control-plane), started on free loopback ports
+//! with RBAC, the PodSecurity admission plugin and credentials made for this run only, and one
+//! node simulated by kwok, so that scheduled pods become Running (no container runs).
 //!
 //! One control plane serves a whole test run; `Drop` stops it. Every process is stopped by its
 //! PID in each way the run can end: normally (`Drop`), on SIGINT/SIGTERM/SIGHUP (a thread waits
@@ -16,13 +17,19 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The environment variables scripts/install-tools writes into env.sh, one per binary.
-const BINARIES: [(&str, &str); 4] = [
+/// The environment variables scripts/install-tools writes into env.sh, one per installed file.
+const INSTALLED: [(&str, &str); 7] = [
     ("etcd", "MM2GEN_ETCD"),
     ("kube-apiserver", "MM2GEN_KUBE_APISERVER"),
     ("kube-controller-manager", "MM2GEN_KUBE_CONTROLLER_MANAGER"),
+    ("kube-scheduler", "MM2GEN_KUBE_SCHEDULER"),
+    ("kwok", "MM2GEN_KWOK"),
+    ("kwok's stages", "MM2GEN_KWOK_STAGES"),
     ("kubectl", "MM2GEN_KUBECTL"),
 ];
+
+/// The node kwok simulates: large enough for every test's pods.
+const NODE: &str = r#"{"apiVersion":"v1","kind":"Node","metadata":{"name":"kwok-node","labels":{"kubernetes.io/hostname":"kwok-node","kubernetes.io/os":"linux","kubernetes.io/arch":"amd64","type":"kwok"},"annotations":{"kwok.x-k8s.io/node":"fake"}},"status":{"allocatable":{"cpu":"64","memory":"256Gi","pods":"250"},"capacity":{"cpu":"64","memory":"256Gi","pods":"250"}}}"#;
 
 /// Pod Security labels every test namespace carries: `warn` as well as `enforce`, so a workload
 /// object whose pod template would be refused also shows up as a warning at apply time.
@@ -208,11 +215,11 @@ impl ControlPlane {
     /// ready and the controller manager works. Every failure names what is missing or wrong.
     pub fn start() -> Result<ControlPlane, String> {
         let mut paths = Vec::new();
-        for (name, var) in BINARIES {
+        for (name, var) in INSTALLED {
             paths.push(binary(name, var)?);
         }
-        let [etcd, apiserver, controller_manager, kubectl]: [PathBuf; 4] =
-            paths.try_into().expect("one path per entry of BINARIES");
+        let [etcd, apiserver, controller_manager, scheduler, kwok, kwok_stages, kubectl]: [PathBuf;
+            7] = paths.try_into().expect("one path per entry of INSTALLED");
         let state = tempfile::Builder::new()
             .prefix("mm2gen-control-plane-")
             .tempdir()
@@ -224,12 +231,13 @@ impl ControlPlane {
 
         let admin_token = random_token()?;
         let kcm_token = random_token()?;
+        let scheduler_token = random_token()?;
         // token,user,uid,"group1,group2": the admin is in system:masters, the controller manager
         // has only the permissions RBAC's bootstrap policy gives its user.
         fs::write(
             dir.join("tokens.csv"),
             format!(
-                "{admin_token},mm2gen-test-admin,mm2gen-test-admin,\"system:masters\"\n{kcm_token},system:kube-controller-manager,system:kube-controller-manager\n"
+                "{admin_token},mm2gen-test-admin,mm2gen-test-admin,\"system:masters\"\n{kcm_token},system:kube-controller-manager,system:kube-controller-manager\n{scheduler_token},system:kube-scheduler,system:kube-scheduler\n"
             ),
         )
         .map_err(|e| format!("cannot write the token file: {e}"))?;
@@ -240,6 +248,7 @@ impl ControlPlane {
         let ca = dir.join("ca.crt");
         let admin_kubeconfig = dir.join("kubeconfig");
         let kcm_kubeconfig = dir.join("kube-controller-manager.kubeconfig");
+        let scheduler_kubeconfig = dir.join("kube-scheduler.kubeconfig");
         fs::write(
             &admin_kubeconfig,
             kubeconfig(&server, &ca, "mm2gen-test-admin", &admin_token),
@@ -248,6 +257,12 @@ impl ControlPlane {
             fs::write(
                 &kcm_kubeconfig,
                 kubeconfig(&server, &ca, "system:kube-controller-manager", &kcm_token),
+            )
+        })
+        .and_then(|_| {
+            fs::write(
+                &scheduler_kubeconfig,
+                kubeconfig(&server, &ca, "system:kube-scheduler", &scheduler_token),
             )
         })
         .map_err(|e| format!("cannot write a kubeconfig: {e}"))?;
@@ -324,6 +339,28 @@ impl ControlPlane {
                 "--profiling=false".into(),
             ],
         )?;
+        cp.spawn(
+            "kube-scheduler",
+            &scheduler,
+            &[
+                format!("--kubeconfig={}", scheduler_kubeconfig.display()),
+                "--leader-elect=false".into(),
+                "--secure-port=0".into(),
+                "--profiling=false".into(),
+            ],
+        )?;
+        cp.spawn(
+            "kwok",
+            &kwok,
+            &[
+                format!("--kubeconfig={}", cp.kubeconfig.display()),
+                format!("--config={}", kwok_stages.display()),
+                "--manage-all-nodes=false".into(),
+                "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake".into(),
+                "--cidr=10.244.0.0/16".into(),
+                "--node-ip=127.0.0.1".into(),
+            ],
+        )?;
         // The service-account controller creating `default` in every namespace proves the
         // controller manager is connected and authorised.
         cp.wait_for(
@@ -333,6 +370,43 @@ impl ControlPlane {
                 cp.kubectl(&["get", "serviceaccount", "default", "-n", "default"])
                     .status
                     .success()
+            },
+        )?;
+        let node = cp
+            .kubectl_command()
+            .args(["apply", "--server-side", "-f", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child
+                    .stdin
+                    .take()
+                    .expect("stdin is piped")
+                    .write_all(NODE.as_bytes())?;
+                child.wait_with_output()
+            })
+            .map_err(|e| format!("cannot run kubectl: {e}"))?;
+        if !node.status.success() {
+            return Err(format!(
+                "cannot create kwok's node: {}",
+                String::from_utf8_lossy(&node.stderr)
+            ));
+        }
+        cp.wait_for(
+            "kwok to make its node Ready",
+            Duration::from_secs(90),
+            |cp| {
+                let o = cp.kubectl(&[
+                    "get",
+                    "node",
+                    "kwok-node",
+                    "-o",
+                    "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}",
+                ]);
+                String::from_utf8_lossy(&o.stdout).trim() == "True"
             },
         )?;
         Ok(cp)

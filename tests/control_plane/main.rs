@@ -1,6 +1,7 @@
 //! mm2gen's output applied to a real Kubernetes control plane: etcd, kube-apiserver (RBAC, Pod
-//! Security admission) and kube-controller-manager, built by scripts/install-control-plane and
-//! started once for the whole run (cluster.rs). Each test works in its own namespace.
+//! Security admission), kube-controller-manager, kube-scheduler and a kwok node, built by
+//! scripts/install-control-plane and started once for the whole run (cluster.rs). Each test
+//! works in its own namespace.
 //!
 //! A custom harness (libtest-mimic) so that the control plane starts once before the tests and
 //! is stopped after them, which the standard harness has no hook for. A missing binary fails

@@ -18,8 +18,8 @@ pub const ALL: &[(&str, Test)] = &[
         pod_security_restricted_refuses_a_privileged_pod,
     ),
     (
-        "mm2gen_pods_are_admitted_under_pod_security_restricted",
-        mm2gen_pods_are_admitted_under_pod_security_restricted,
+        "mm2gen_pods_are_admitted_under_pod_security_restricted_and_run",
+        mm2gen_pods_are_admitted_under_pod_security_restricted_and_run,
     ),
     (
         "upstream_crds_are_established",
@@ -181,7 +181,9 @@ fn pod_security_restricted_refuses_a_privileged_pod(cp: &ControlPlane) -> Result
     Ok(())
 }
 
-fn mm2gen_pods_are_admitted_under_pod_security_restricted(cp: &ControlPlane) -> Result<(), String> {
+fn mm2gen_pods_are_admitted_under_pod_security_restricted_and_run(
+    cp: &ControlPlane,
+) -> Result<(), String> {
     let ns = namespace(cp, "pod-security-mm2gen", true)?;
     // apply_server_side fails on any warning, and the namespace warns about pod templates that
     // `restricted` would refuse.
@@ -195,19 +197,31 @@ fn mm2gen_pods_are_admitted_under_pod_security_restricted(cp: &ControlPlane) -> 
         .collect::<Vec<_>>()
         .join(",");
     // The ReplicaSet controller creates the pods; Pod Security enforces on each, so a pod that
-    // exists was admitted under `restricted` (with no node it stays Pending).
+    // exists was admitted under `restricted`. The scheduler then binds it to kwok's node, which
+    // reports it Running (no container runs).
     let want = deployment["spec"]["replicas"].as_u64().unwrap_or(1) as usize;
-    eventually("the Deployment's pods", 60 * SECOND, || {
+    let phases = "jsonpath={range .items[*]}{.status.phase}{\"\\n\"}{end}";
+    eventually("the Deployment's pods to be Running", 60 * SECOND, || {
         let out = kubectl_ok(
             cp,
-            &["get", "pods", "-n", &ns, "-l", &selector, "-o", "name"],
+            &["get", "pods", "-n", &ns, "-l", &selector, "-o", phases],
         )?;
-        Ok((out.lines().count() >= want).then_some(()))
+        Ok((out.lines().filter(|p| *p == "Running").count() >= want).then_some(()))
     })
     .map_err(|e| {
         let events = cp.kubectl(&["get", "events", "-n", &ns]);
         format!("{e}; events:\n{}", String::from_utf8_lossy(&events.stdout))
-    })
+    })?;
+    let rollout = [
+        "rollout",
+        "status",
+        "deployment",
+        name(deployment),
+        "-n",
+        &ns,
+        "--timeout=60s",
+    ];
+    kubectl_ok(cp, &rollout).map(|_| ())
 }
 
 fn upstream_crds_are_established(cp: &ControlPlane) -> Result<(), String> {

@@ -1,5 +1,6 @@
-// The control plane the test suite applies mm2gen output to: kube-apiserver and
-// kube-controller-manager from k8s.io/kubernetes, and etcd, built by scripts/install-control-plane.
+// The control plane the test suite applies mm2gen output to: kube-apiserver,
+// kube-controller-manager and kube-scheduler from k8s.io/kubernetes, and etcd, built by
+// scripts/install-control-plane.
 module mm2gen.test/control-plane
 
 go 1.24.0
@@ -213,4 +214,5 @@ tool (
 	go.etcd.io/etcd/server/v3
 	k8s.io/kubernetes/cmd/kube-apiserver
 	k8s.io/kubernetes/cmd/kube-controller-manager
+	k8s.io/kubernetes/cmd/kube-scheduler
 )
