@@ -63,6 +63,36 @@ fn binary(name: &str, var: &str) -> Result<PathBuf, String> {
     }
 }
 
+const STATE_PREFIX: &str = "mm2gen-control-plane-";
+/// The file in a state directory naming the PID of the test process that owns it.
+const OWNER: &str = "owner.pid";
+
+/// Removes the state directories of earlier runs whose test process is gone: a run killed with
+/// SIGKILL runs no code of ours (its processes die by PR_SET_PDEATHSIG, its directory stays).
+fn remove_abandoned_state() {
+    let Ok(entries) = fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ours = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(STATE_PREFIX));
+        let owner = fs::read_to_string(path.join(OWNER))
+            .ok()
+            .and_then(|p| p.trim().parse::<libc::pid_t>().ok());
+        if let (true, Some(pid)) = (ours, owner) {
+            // SAFETY: kill(2) with signal 0 only checks whether the process exists.
+            let gone = unsafe { libc::kill(pid, 0) } != 0
+                && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+            if gone {
+                let _ = fs::remove_dir_all(&path);
+            }
+        }
+    }
+}
+
 fn free_port() -> Result<u16, String> {
     // The port is released before the server binds it; a collision is possible but rare, and
     // shows as a start failure that names the port.
@@ -220,10 +250,15 @@ impl ControlPlane {
         }
         let [etcd, apiserver, controller_manager, scheduler, kwok, kwok_stages, kubectl]: [PathBuf;
             7] = paths.try_into().expect("one path per entry of INSTALLED");
+        remove_abandoned_state();
         let state = tempfile::Builder::new()
-            .prefix("mm2gen-control-plane-")
+            .prefix(STATE_PREFIX)
             .tempdir()
             .map_err(|e| format!("cannot create the control plane's state directory: {e}"))?;
+        // SAFETY: getpid(2) has no preconditions.
+        let pid = unsafe { libc::getpid() };
+        fs::write(state.path().join(OWNER), pid.to_string())
+            .map_err(|e| format!("cannot write {OWNER}: {e}"))?;
         let running: Running = Arc::default();
         handle_signals(running.clone(), state.path().to_path_buf());
         let dir = state.path().to_path_buf();
