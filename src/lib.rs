@@ -21,6 +21,7 @@ pub mod check;
 pub mod descriptor;
 pub mod diagnostics;
 pub mod hash;
+pub mod inputs;
 pub mod k8s_rules;
 pub mod lint;
 pub mod model;
@@ -38,7 +39,7 @@ use std::path::{Path, PathBuf};
 
 pub use descriptor::Descriptor;
 pub use diagnostics::{Diagnostic, Error, Result};
-pub use model::Inputs;
+pub use inputs::Inputs;
 pub use output::{Format, Manifest, Manifests};
 
 /// What a render produced: the manifests of every MirrorMaker2 instance and the warnings to

@@ -9,6 +9,9 @@
 
 use std::collections::BTreeMap;
 
+use crate::descriptor::PropertiesBlock;
+use crate::diagnostics::{Diagnostic, Location};
+
 use java_properties::{LineContent, PropertiesIter};
 
 /// One key/value of the user's properties, with the lines it spans (1-based, inclusive).
@@ -225,6 +228,129 @@ pub fn compose(
         out.pop();
     }
     out
+}
+
+/// Maps and sets of property keys and aliases, looked up tens of thousands of times for a
+/// large descriptor: foldhash hashes these short strings several times faster than the
+/// standard library's SipHash. They are only looked up, never iterated, so the output does not
+/// depend on their (randomly seeded) order.
+pub type KeyMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub type KeySet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
+/// The user's `mirrorMaker2Properties`, parsed, with a way back to the descriptor's lines.
+#[derive(Clone)]
+pub struct UserProperties {
+    pub text: String,
+    pub entries: Vec<Entry>,
+    pub block: Option<PropertiesBlock>,
+    /// Key -> index of its last entry (java.util.Properties keeps the last value).
+    last: KeyMap<String, usize>,
+}
+
+/// With its secret values masked, as in every diagnostic.
+impl std::fmt::Debug for UserProperties {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserProperties")
+            .field("text", &crate::redact::masked(&self.text))
+            .field("entries", &self.entries)
+            .field("block", &self.block)
+            .finish_non_exhaustive()
+    }
+}
+
+impl UserProperties {
+    pub(crate) fn location(&self, line: usize, col: usize, len: usize) -> Option<Location> {
+        self.block
+            .as_ref()
+            .and_then(|b| b.location_of(line, col, len))
+    }
+
+    pub(crate) fn path(&self, line: usize) -> String {
+        let base = self
+            .block
+            .as_ref()
+            .map_or("mirrorMaker2Properties", |b| b.path.as_str());
+        format!("{base} (line {line} of the block)")
+    }
+
+    pub fn diag_at_key(&self, entry: &Entry, d: Diagnostic) -> Diagnostic {
+        d.at(self.location(entry.first_line, entry.key_col, entry.key.len()))
+            .path(self.path(entry.first_line))
+    }
+
+    /// Points at a part of the key, e.g. the alias of a flow.
+    pub fn diag_at_key_part(
+        &self,
+        entry: &Entry,
+        offset: usize,
+        len: usize,
+        d: Diagnostic,
+    ) -> Diagnostic {
+        d.at(self.location(entry.first_line, entry.key_col + offset, len))
+            .path(self.path(entry.first_line))
+    }
+
+    pub fn diag_at_value(&self, entry: &Entry, d: Diagnostic) -> Diagnostic {
+        let raw = self
+            .text
+            .split('\n')
+            .nth(entry.first_line - 1)
+            .unwrap_or("");
+        let after_key = entry.key_col + entry.key.len();
+        // A value continued on the next lines is not on its first line whole: its start is
+        // then the first character after the separator.
+        let value_col = raw
+            .get(after_key..)
+            .and_then(|rest| {
+                rest.find(entry.value.trim())
+                    .or_else(|| value_start(rest))
+                    .map(|i| after_key + i)
+            })
+            .unwrap_or(entry.key_col);
+        let len = entry.value.trim().len();
+        d.at(self.location(entry.first_line, value_col, len))
+            .path(self.path(entry.first_line))
+    }
+
+    /// Points at the line that enables a flow (`<source>-><target>.enabled`), when there is one.
+    pub fn diag_at_flow(&self, source: &str, target: &str, d: Diagnostic) -> Diagnostic {
+        match self.get(&format!("{source}->{target}.enabled")) {
+            Some(e) => self.diag_at_key(e, d),
+            None => d,
+        }
+    }
+
+    /// The last value of a key (java.util.Properties keeps the last one).
+    pub fn get(&self, key: &str) -> Option<&Entry> {
+        self.last.get(key).map(|&i| &self.entries[i])
+    }
+
+    pub fn new(text: String, entries: Vec<Entry>, block: Option<PropertiesBlock>) -> Self {
+        let last = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.key.clone(), i))
+            .collect();
+        UserProperties {
+            text,
+            entries,
+            block,
+            last,
+        }
+    }
+}
+
+/// Where a value starts after its key: past blanks, one `=` or `:`, and blanks again, as
+/// java.util.Properties reads it.
+pub(crate) fn value_start(after_key: &str) -> Option<usize> {
+    let blank = |c: char| matches!(c, ' ' | '\t' | '\u{c}');
+    let rest = after_key.trim_start_matches(blank);
+    let rest = rest
+        .strip_prefix(['=', ':'])
+        .unwrap_or(rest)
+        .trim_start_matches(blank);
+    let start = after_key.len() - rest.len();
+    (start < after_key.len()).then_some(start)
 }
 
 #[cfg(test)]

@@ -14,7 +14,8 @@ use std::collections::BTreeSet;
 use crate::descriptor::Descriptor;
 use crate::diagnostics::{did_you_mean, Diagnostic};
 use crate::model::policy::PolicyKind;
-use crate::model::{Flow, Model, UserProperties};
+use crate::model::{Flow, Model};
+use crate::properties::UserProperties;
 use crate::{resolve, Inputs};
 
 pub use keys::KeyTable;
@@ -120,7 +121,8 @@ const MAX_UNKNOWN_KEY_FINDINGS: usize = 50;
 /// reads: top level, `<alias>.`, `<alias>.{consumer,producer,admin}.`, `<source>-><target>.`.
 fn key_findings(props: &UserProperties, aliases: &[String]) -> Vec<Diagnostic> {
     let table = KeyTable::pinned();
-    let known_aliases: crate::model::KeySet<&str> = aliases.iter().map(String::as_str).collect();
+    let known_aliases: crate::properties::KeySet<&str> =
+        aliases.iter().map(String::as_str).collect();
     let mut out = Vec::new();
     let mut unknown = 0;
     for e in &props.entries {
@@ -302,9 +304,9 @@ fn separator_trick(props: &UserProperties) -> Vec<Diagnostic> {
 
 fn flow_findings(props: &UserProperties, aliases: &[String], flows: &[&Flow]) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let known: crate::model::KeySet<&str> = aliases.iter().map(String::as_str).collect();
+    let known: crate::properties::KeySet<&str> = aliases.iter().map(String::as_str).collect();
     let mut reported = BTreeSet::new();
-    let enabled_flows: crate::model::KeySet<(&str, &str)> = flows
+    let enabled_flows: crate::properties::KeySet<(&str, &str)> = flows
         .iter()
         .map(|f| (f.source.as_str(), f.target.as_str()))
         .collect();

@@ -11,7 +11,8 @@ use regex::Regex;
 
 use super::keys::KeyTable;
 use crate::diagnostics::{did_you_mean, Diagnostic, Location, Result, SourceFile};
-use crate::model::{Flow, Model, UserProperties};
+use crate::model::{Flow, Model};
+use crate::properties::UserProperties;
 
 /// The topics of one cluster, as `kafka-topics.sh --describe` printed them.
 #[derive(Debug, Clone)]
@@ -442,7 +443,7 @@ mod tests {
     fn absurd_partition_counts_do_not_overflow() {
         let text = "Topic: a\tPartitionCount: 18446744073709551615\nTopic: b\tPartitionCount: 18446744073709551615\n";
         let listing = parse_listing("src", SourceFile::new("t.txt", text)).unwrap();
-        let props = crate::model::UserProperties::new(
+        let props = crate::properties::UserProperties::new(
             "src->dst.enabled=true\ntasks.max=9223372036854775807\n".to_string(),
             crate::properties::parse("src->dst.enabled=true\ntasks.max=9223372036854775807\n")
                 .unwrap(),

@@ -11,7 +11,7 @@ use crate::diagnostics::{Collector, Diagnostic, Location};
 use crate::k8s_rules::{self, Violation};
 use crate::properties::Entry;
 
-use super::UserProperties;
+use crate::properties::UserProperties;
 
 /// The path of a violation below a located value: `mirrorMaker2Spec.resources` + `limits.cpu`.
 fn below(base: &str, at: &str) -> String {

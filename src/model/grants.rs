@@ -9,7 +9,9 @@ use serde::Serialize;
 use crate::descriptor::Descriptor;
 use crate::diagnostics::{Collector, Diagnostic};
 
-use super::{check_dns_label, Flow, KafkaUserModel, UserProperties};
+use super::names::check_dns_label;
+use super::view::{Flow, KafkaUserModel};
+use crate::properties::UserProperties;
 
 /// One entry of the KafkaUser's `spec.topicGrants`, serialized in the CRD's shape.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]

@@ -6,7 +6,7 @@
 //! the policy sees are `source.cluster.alias`/`target.cluster.alias` when the user set them
 //! (the guide's empty-alias trick), else the flow's aliases.
 
-use super::UserProperties;
+use crate::properties::UserProperties;
 
 pub const DEFAULT_POLICY: &str = "org.apache.kafka.connect.mirror.DefaultReplicationPolicy";
 pub const IDENTITY_POLICY: &str = "org.apache.kafka.connect.mirror.IdentityReplicationPolicy";

@@ -13,8 +13,13 @@ use crate::descriptor::{Credentials, Located};
 use crate::diagnostics::{Collector, Diagnostic};
 use crate::properties::Entry;
 
+use super::aliases::AliasDecl;
+use super::names::dns_label;
 use super::secret_keys::{self, Owner, SecretKind, ValueForm};
-use super::UserProperties;
+use super::view::GeneratedSecret;
+use crate::hash;
+use crate::inputs::Inputs;
+use crate::properties::UserProperties;
 
 pub const SECRETS_ROOT: &str = "/etc/mirrormaker2/secrets";
 pub const PROVIDER_NAME: &str = "secrets";
@@ -312,7 +317,7 @@ pub fn plan(
         if let Some(sources) = used.remove(cluster.alias.as_str()) {
             plan.volumes.push(SecretVolume {
                 alias: cluster.alias.clone(),
-                volume_name: format!("secrets-{}", super::dns_label(&cluster.alias, 50)),
+                volume_name: format!("secrets-{}", super::names::dns_label(&cluster.alias, 50)),
                 mount_path: cluster.mount_dir(),
                 sources,
             });
@@ -452,6 +457,103 @@ fn key_without_flow(key: &str) -> &str {
         .into_iter()
         .find_map(|p| key.strip_prefix(p))
         .unwrap_or(key)
+}
+
+pub(crate) fn generated_secrets(
+    name: &str,
+    aliases: &[AliasDecl],
+    inputs: &Inputs,
+    diags: &mut Collector,
+) -> Vec<GeneratedSecret> {
+    let mut by_alias: BTreeMap<&str, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
+    for (alias, key, path) in &inputs.secret_files {
+        if !aliases.iter().any(|a| &a.alias == alias) {
+            diags.push(
+                Diagnostic::error(format!("--secret-file names unknown alias `{alias}`"))
+                    .help("use ALIAS=FILE with an alias of the descriptor"),
+            );
+            continue;
+        }
+        if let Err(why) = check_secret_key(key) {
+            diags.push(
+                Diagnostic::error(format!("--secret-file key `{key}` {why}"))
+                    .help("use ALIAS:KEY=FILE to choose a key of letters, digits, `.`, `_`, `-`"),
+            );
+            continue;
+        }
+        match crate::resolve::read_bytes(path, "the --secret-file", "--secret-file") {
+            Ok(bytes) => {
+                if by_alias
+                    .entry(alias)
+                    .or_default()
+                    .insert(key.clone(), bytes)
+                    .is_some()
+                {
+                    diags.push(
+                        Diagnostic::error(format!(
+                            "--secret-file gives key `{key}` of `{alias}` twice"
+                        ))
+                        .help("give each key once"),
+                    );
+                }
+            }
+            Err(e) => e.diagnostics.into_iter().for_each(|d| diags.push(d)),
+        }
+    }
+    by_alias
+        .into_iter()
+        .map(|(alias, files)| {
+            let sha256 = hash::sha256_hex(&hash::canonical_map_bytes(&files));
+            GeneratedSecret {
+                name: format!("{name}-{}-{}", dns_label(alias, 40), &sha256[..10]),
+                alias: alias.to_string(),
+                sha256,
+                data: files
+                    .into_iter()
+                    .map(|(k, v)| (k, hash::base64(&v)))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn check_generated_keys(
+    generated: &[GeneratedSecret],
+    volumes: &[SecretVolume],
+    diags: &mut Collector,
+) {
+    for g in generated {
+        for v in volumes {
+            if let Some(keys) = v.sources.get(&g.name) {
+                for k in keys {
+                    if !g.data.contains_key(k) {
+                        diags.push(
+                            Diagnostic::error(format!("mm2.properties of `{}` needs key `{k}`, but --secret-file gave only {}", g.alias, g.data.keys().cloned().collect::<Vec<_>>().join(", ")))
+                                .help(format!("add --secret-file {}:{k}=FILE", g.alias)),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The length of the bytes a padded base64 text holds.
+pub(crate) fn base64_decoded_len(b64: &str) -> usize {
+    b64.len() / 4 * 3 - b64.bytes().rev().take_while(|&b| b == b'=').count()
+}
+
+pub fn check_secret_key(key: &str) -> std::result::Result<(), String> {
+    if key.is_empty() || key == "." || key == ".." || key.len() > 253 {
+        return Err("is not a valid Secret key".into());
+    }
+    if !key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err("may hold only letters, digits, `.`, `_` and `-`".into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
