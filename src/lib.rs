@@ -102,11 +102,29 @@ fn blame(e: Error, reference: &descriptor::Located<String>) -> Error {
     Error::from(located.collect::<Vec<_>>())
 }
 
-/// Follows a `MirrorMaker2Migration` wrapper's file references: `descriptorFile` (the
-/// descriptor itself), `kafkaClusterFiles` and `bootstrapServers` (added to the inputs; flags
-/// given on the command line win). A descriptor without references is passed through, not
-/// copied.
+/// Reads every file the descriptor names, so that the model gets plain data: a
+/// `MirrorMaker2Migration` wrapper's `descriptorFile` (the descriptor itself),
+/// `kafkaClusterFiles` and `bootstrapServers` (added to the inputs; flags given on the command
+/// line win), then the descriptor's `kubernetesConfigs`. A descriptor without references is
+/// passed through, not copied.
 pub fn resolve_references<'a>(
+    descriptor: &'a Descriptor,
+    inputs: &'a Inputs,
+) -> Result<(Cow<'a, Descriptor>, Cow<'a, Inputs>)> {
+    let (descriptor, mut inputs) = follow_wrapper(descriptor, inputs)?;
+    if !descriptor.kubernetes_configs.is_empty() && inputs.kubeconfigs.is_empty() {
+        let root = inputs.reference_root.clone();
+        inputs.to_mut().kubeconfigs = descriptor
+            .kubernetes_configs
+            .iter()
+            .map(|k| references::load_kubeconfig(&k.value, &descriptor.base_dir, root.as_deref()))
+            .collect();
+    }
+    Ok((descriptor, inputs))
+}
+
+/// The wrapper's references, followed (see [`resolve_references`]).
+fn follow_wrapper<'a>(
     descriptor: &'a Descriptor,
     inputs: &'a Inputs,
 ) -> Result<(Cow<'a, Descriptor>, Cow<'a, Inputs>)> {

@@ -192,7 +192,12 @@ impl InputArgs {
             name: self.name,
             image: self.image,
             kube_context: self.kube_context,
-            secret_files: self.secret_file,
+            secret_files: self
+                .secret_file
+                .into_iter()
+                .map(|(alias, key, path)| mm2gen::inputs::SecretFile::read(alias, key, path))
+                .collect(),
+            kubeconfigs: Vec::new(),
             reference_root: None,
         })
     }

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::descriptor::{Descriptor, Located};
-use crate::diagnostics::{did_you_mean, Collector, Diagnostic, Location, Result};
+use crate::diagnostics::{did_you_mean, Collector, Diagnostic, Location};
 use crate::inputs::Inputs;
 use crate::properties::{Entry, KeySet, UserProperties};
 use crate::resolve::{self};
@@ -92,21 +92,14 @@ pub(crate) fn declare_aliases(
             credentials: c.credentials.clone(),
         });
     }
-    let mut kubeconfig_cache: Option<Result<resolve::Kubeconfig>> = None;
     for c in &d.kafka_clusters {
         let namespace = non_empty(&c.namespace).unwrap_or("kafka").to_string();
         let name = non_empty(&c.name).unwrap_or("kafka").to_string();
         let needs_kubeconfig =
             non_empty(&c.kubernetes_config_context).is_none() && inputs.kube_context.is_none();
-        let current_context = match (needs_kubeconfig, d.kubernetes_configs.first()) {
-            (true, Some(first)) => {
-                let kc = kubeconfig_cache.get_or_insert_with(|| {
-                    crate::references::load_kubeconfig(
-                        &first.value,
-                        &d.base_dir,
-                        inputs.reference_root.as_deref(),
-                    )
-                });
+        let first_kubeconfig = d.kubernetes_configs.first().zip(inputs.kubeconfigs.first());
+        let current_context = match (needs_kubeconfig, first_kubeconfig) {
+            (true, Some((first, kc))) => {
                 match kc {
                     Ok(k) => k.current_context.clone(),
                     // Only an alias that must be derived from it makes a missing kubeconfig fatal.
@@ -465,22 +458,14 @@ pub(crate) fn unknown_alias(
 /// A kube context named in the descriptor must exist in the kubeconfigs it lists (those that
 /// can be read: the guide's placeholder path is common and harmless when nothing needs it).
 pub(crate) fn check_contexts_in_kubeconfigs(
-    d: &Descriptor,
     aliases: &[AliasDecl],
     inputs: &Inputs,
     diags: &mut Collector,
 ) {
-    let kubeconfigs: Vec<resolve::Kubeconfig> = d
-        .kubernetes_configs
+    let kubeconfigs: Vec<&resolve::Kubeconfig> = inputs
+        .kubeconfigs
         .iter()
-        .filter_map(|k| {
-            crate::references::load_kubeconfig(
-                &k.value,
-                &d.base_dir,
-                inputs.reference_root.as_deref(),
-            )
-            .ok()
-        })
+        .filter_map(|k| k.as_ref().ok())
         .collect();
     if kubeconfigs.is_empty() {
         return;

@@ -77,7 +77,7 @@ pub fn build_all_with_properties(
     check_user_keys(&props, &alias_names, &mut diags);
     let flows = enabled_flows(&props, &alias_names);
     check_flows_have_a_host(&props, &aliases, &flows, &mut diags);
-    check_contexts_in_kubeconfigs(d, &aliases, inputs, &mut diags);
+    check_contexts_in_kubeconfigs(&aliases, inputs, &mut diags);
     field_checks::check_patterns(&props, &mut diags);
     field_checks::check_pod_fields(d, &mut diags);
     if let Some(h) = &d.spec.kafka_heap_opts {

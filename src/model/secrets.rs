@@ -466,7 +466,8 @@ pub(crate) fn generated_secrets(
     diags: &mut Collector,
 ) -> Vec<GeneratedSecret> {
     let mut by_alias: BTreeMap<&str, BTreeMap<String, Vec<u8>>> = BTreeMap::new();
-    for (alias, key, path) in &inputs.secret_files {
+    for file in &inputs.secret_files {
+        let (alias, key) = (&file.alias, &file.key);
         if !aliases.iter().any(|a| &a.alias == alias) {
             diags.push(
                 Diagnostic::error(format!("--secret-file names unknown alias `{alias}`"))
@@ -481,12 +482,12 @@ pub(crate) fn generated_secrets(
             );
             continue;
         }
-        match crate::resolve::read_bytes(path, "the --secret-file", "--secret-file") {
+        match &file.contents {
             Ok(bytes) => {
                 if by_alias
                     .entry(alias)
                     .or_default()
-                    .insert(key.clone(), bytes)
+                    .insert(key.clone(), bytes.clone())
                     .is_some()
                 {
                     diags.push(
@@ -497,7 +498,7 @@ pub(crate) fn generated_secrets(
                     );
                 }
             }
-            Err(e) => e.diagnostics.into_iter().for_each(|d| diags.push(d)),
+            Err(e) => e.diagnostics.iter().for_each(|d| diags.push(d.clone())),
         }
     }
     by_alias
