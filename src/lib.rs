@@ -158,44 +158,70 @@ fn follow_wrapper<'a>(
     Ok((Cow::Owned(inner), Cow::Owned(inputs)))
 }
 
+/// What the one analysis of a resolved descriptor decided, shared by `render`, `lint` and
+/// every adapter: the user's properties, the model of each MirrorMaker2 instance, and the
+/// warnings (each instance's own, in instance order, then the lint's).
+pub struct Analysis {
+    pub properties: properties::UserProperties,
+    pub models: Vec<model::Model>,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Builds the models of a descriptor whose references [`resolve_references`] has read.
+pub fn analyze(descriptor: &Descriptor, inputs: &Inputs) -> Result<Analysis> {
+    let (properties, mut models) = model::build_all_with_properties(descriptor, inputs)?;
+    let mut warnings: Vec<Diagnostic> = models
+        .iter_mut()
+        .flat_map(|m| std::mem::take(&mut m.warnings))
+        .collect();
+    warnings.extend(lint::warnings(&properties, &models, inputs));
+    Ok(Analysis {
+        properties,
+        models,
+        warnings,
+    })
+}
+
 /// The pipeline: descriptor and inputs to checked, ordered manifests.
 pub fn render(descriptor: &Descriptor, inputs: &Inputs) -> Result<Rendered> {
     let (descriptor, inputs) = resolve_references(descriptor, inputs)?;
-    let (descriptor, inputs) = (&descriptor, &inputs);
-    let mut warnings = Vec::new();
-    let mut instances = Vec::new();
-    let (props, models) = model::build_all_with_properties(descriptor, inputs)?;
-    warnings.extend(lint::warnings(&props, &models, inputs));
-    for model in models {
-        let objects = render::render(&model)?;
-        let mut manifests = Vec::with_capacity(objects.len());
-        for object in objects {
-            check::check_object(&object)?;
-            let kind = object["kind"].as_str().unwrap_or_default().to_string();
-            let name = object["metadata"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            let comments = match (&model.kafka_user, kind.as_str()) {
-                (Some(user), "KafkaUser") => user.notes.clone(),
-                _ => Vec::new(),
-            };
-            manifests.push(Manifest {
-                kind,
-                name,
-                value: object,
-                comments,
-            });
-        }
-        warnings.splice(0..0, model.warnings);
-        instances.push(RenderedInstance {
-            context: model.context,
-            context_origin: model.context_origin,
-            manifests: Manifests { objects: manifests },
-        });
-    }
+    let analysis = analyze(&descriptor, &inputs)?;
+    let instances = analysis
+        .models
+        .into_iter()
+        .map(render_instance)
+        .collect::<Result<Vec<_>>>()?;
     Ok(Rendered {
         instances,
-        warnings,
+        warnings: analysis.warnings,
+    })
+}
+
+/// One instance's objects: rendered from the templates, each read into its type, in order.
+fn render_instance(model: model::Model) -> Result<RenderedInstance> {
+    let objects = render::render(&model)?;
+    let mut manifests = Vec::with_capacity(objects.len());
+    for object in objects {
+        check::check_object(&object)?;
+        let kind = object["kind"].as_str().unwrap_or_default().to_string();
+        let name = object["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let comments = match (&model.kafka_user, kind.as_str()) {
+            (Some(user), "KafkaUser") => user.notes.clone(),
+            _ => Vec::new(),
+        };
+        manifests.push(Manifest {
+            kind,
+            name,
+            value: object,
+            comments,
+        });
+    }
+    Ok(RenderedInstance {
+        context: model.context,
+        context_origin: model.context_origin,
+        manifests: Manifests { objects: manifests },
     })
 }

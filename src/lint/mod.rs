@@ -27,10 +27,12 @@ pub fn lint(d: &Descriptor, inputs: &Inputs, listings: &[topics::TopicListing]) 
         Ok(r) => r,
         Err(e) => return e.diagnostics,
     };
-    match crate::model::build_all_with_properties(&d, &inputs) {
-        Ok((props, models)) => {
-            let mut out: Vec<Diagnostic> = models.iter().flat_map(|m| m.warnings.clone()).collect();
-            out.extend(warnings(&props, &models, &inputs));
+    match crate::analyze(&d, &inputs) {
+        Ok(crate::Analysis {
+            properties: props,
+            models,
+            warnings: mut out,
+        }) => {
             let aliases: Vec<String> = models
                 .first()
                 .map(|m| m.clusters.iter().map(|c| c.alias.clone()).collect())
