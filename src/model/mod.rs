@@ -4,6 +4,7 @@
 
 mod grants;
 mod kafka_versions;
+pub mod observability;
 pub mod policy;
 pub mod secrets;
 
@@ -94,6 +95,9 @@ pub struct Model {
     /// server must never run side by side, not even during a rollout.
     pub strategy: &'static str,
     pub pod_disruption_budget: bool,
+    pub observability: observability::Observability,
+    /// Probes of a single replica, which has no REST server: liveness on the metrics port.
+    pub metrics_probes: bool,
     #[serde(skip)]
     pub warnings: Vec<Diagnostic>,
 }
@@ -501,7 +505,15 @@ fn build_instance(
         );
     }
     let text = properties::compose(&maintained, &comments, &props.text, &plan.replacements);
-    let config_sha256 = hash::sha256_hex(text.as_bytes());
+    let observability = observability::decide(&d.spec, CONFIG_DIR, &mut diags);
+    diags.check()?;
+    let mut config_files: BTreeMap<String, Vec<u8>> = observability
+        .config_files()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+        .collect();
+    config_files.insert(PROPERTIES_FILE.to_string(), text.as_bytes().to_vec());
+    let config_sha256 = hash::sha256_hex(&hash::canonical_map_bytes(&config_files));
 
     let labels = labels(&name, kafka_version.as_deref());
     let selector: BTreeMap<String, String> = labels
@@ -573,6 +585,13 @@ fn build_instance(
         "kubectl.kubernetes.io/default-container".to_string(),
         "mirrormaker2".to_string(),
     );
+    if let Some(m) = &observability.metrics {
+        // Read by annotation-based scrape configs, and by Istio's metrics merging, which serves
+        // the app's metrics with the proxy's on port 15020 when mTLS would block a direct scrape.
+        pod_annotations.insert("prometheus.io/scrape".to_string(), "true".to_string());
+        pod_annotations.insert("prometheus.io/port".to_string(), m.port.to_string());
+        pod_annotations.insert("prometheus.io/path".to_string(), "/metrics".to_string());
+    }
     if let Some(rev) = &istio_revision {
         pod_labels.insert("istio.io/rev".to_string(), rev.clone());
         pod_annotations.insert("sidecar.istio.io/inject".to_string(), "true".to_string());
@@ -656,6 +675,8 @@ fn build_instance(
             "Recreate"
         },
         pod_disruption_budget: multi_node,
+        metrics_probes: !multi_node && observability.metrics.is_some(),
+        observability,
         warnings,
     })
 }
