@@ -4,6 +4,7 @@
 
 mod grants;
 mod kafka_versions;
+pub mod monitoring;
 pub mod observability;
 pub mod policy;
 pub mod secrets;
@@ -96,6 +97,7 @@ pub struct Model {
     pub strategy: &'static str,
     pub pod_disruption_budget: bool,
     pub observability: observability::Observability,
+    pub monitoring: monitoring::Monitoring,
     /// Probes of a single replica, which has no REST server: liveness on the metrics port.
     pub metrics_probes: bool,
     #[serde(skip)]
@@ -622,6 +624,13 @@ fn build_instance(
         );
     }
     let warnings = diags.warnings;
+    let monitoring = monitoring::decide(
+        &name,
+        &namespace,
+        &labels,
+        &flows,
+        observability.metrics.as_ref(),
+    );
 
     Ok(Model {
         context: scope.context.clone(),
@@ -676,6 +685,7 @@ fn build_instance(
         },
         pod_disruption_budget: multi_node,
         metrics_probes: !multi_node && observability.metrics.is_some(),
+        monitoring,
         observability,
         warnings,
     })
