@@ -64,9 +64,9 @@ fn text(o: &Output) -> String {
 const FLOW: &str = "source-cluster->target-cluster";
 const POD: &str = r#"namespace="kafka",pod="mirrormaker2-7d9c-x2x4q""#;
 
-fn source_series(metric: &str, topic: &str, values: &str) -> Value {
+fn source_series(metric: &str, source: &str, values: &str) -> Value {
     json!({
-        "series": format!(r#"{metric}{{target="target-cluster",topic="{topic}",partition="0",{POD}}}"#),
+        "series": format!(r#"{metric}{{source="{source}",target="target-cluster",topic="{source}.orders",partition="0",{POD}}}"#),
         "values": values,
     })
 }
@@ -99,7 +99,7 @@ fn unit_tests(r: &Value) -> Vec<Value> {
     let checkpoints = rule(r, "MirrorMaker2CheckpointsStale");
     let failed = rule(r, "MirrorMaker2TasksFailed");
     let absent = rule(r, "MirrorMaker2Absent");
-    let topic = "source-cluster.orders";
+    let topic = "source-cluster";
     let lag = |values: &str| {
         json!({
             "series": format!(r#"mirrormaker2_consumer_records_lag_max{{client_id="{FLOW}|MirrorSourceConnector|0|replication-consumer",{POD}}}"#),
@@ -155,12 +155,12 @@ fn unit_tests(r: &Value) -> Vec<Value> {
             false,
             none.clone(),
         ),
-        // Another flow's topic into the same target is not this flow's.
+        // Another source's flow into the same target is not this flow.
         case(
             latency,
             vec![source_series(
                 "mirrormaker2_source_replication_latency_seconds",
-                "other-cluster.orders",
+                "other-cluster",
                 "200x40",
             )],
             "20m",

@@ -1,15 +1,14 @@
 //! The Prometheus Operator objects and the Grafana dashboard built on the exporter's metrics:
 //! alert rules and panels per flow, from the flows the model decided. The selectors say which
-//! series belong to a flow: MirrorSourceConnector's series carry the target alias and the remote
-//! topic (prefixed with the source alias under DefaultReplicationPolicy), the checkpoint series
-//! carry both aliases, and the clients' ids start with `source->target|`.
+//! series belong to a flow: MirrorMaker2's MirrorSourceConnector and MirrorCheckpointConnector
+//! MBeans carry both aliases (whatever the replication policy), and the clients' ids start
+//! with `source->target|`.
 
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
 use super::observability::Alerts;
-use super::policy::PolicyKind;
 use super::Flow;
 
 /// One flow's PromQL label matchers.
@@ -39,21 +38,11 @@ fn regex_literal(text: &str) -> String {
 
 fn selectors(flow: &Flow) -> FlowSelectors {
     let (s, t) = (&flow.source, &flow.target);
-    // Under IdentityReplicationPolicy (or a custom one) the remote topic does not say where it
-    // came from: the flow's series are those of its target.
-    let topic = match (&flow.policy.kind, flow.policy.remote_prefix()) {
-        (PolicyKind::Default, Some(prefix)) => {
-            format!(
-                ",topic=~{}",
-                quoted(&format!("{}.*", regex_literal(&prefix)))
-            )
-        }
-        _ => String::new(),
-    };
+    let aliases = format!("{{source={},target={}}}", quoted(s), quoted(t));
     FlowSelectors {
         flow: format!("{s}->{t}"),
-        source: format!("{{target={}{topic}}}", quoted(t)),
-        checkpoints: format!("{{source={},target={}}}", quoted(s), quoted(t)),
+        source: aliases.clone(),
+        checkpoints: aliases,
         consumers: format!(
             "{{client_id=~{}}}",
             quoted(&format!(
@@ -284,22 +273,25 @@ mod tests {
     }
 
     #[test]
-    fn a_flow_under_the_default_policy_is_selected_by_its_remote_topic_prefix() {
-        let f = selectors(&flows("")[0]);
-        assert_eq!(f.source, r#"{target="dst",topic=~"src\\..*"}"#);
-        assert_eq!(f.checkpoints, r#"{source="src",target="dst"}"#);
-        assert_eq!(
-            f.consumers,
-            r#"{client_id=~"src->dst\\|MirrorSourceConnector.*"}"#
-        );
+    fn a_flow_is_selected_by_its_aliases_whatever_the_replication_policy() {
+        for props in [
+            "",
+            "replication.policy.class=org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n",
+        ] {
+            let f = selectors(&flows(props)[0]);
+            assert_eq!(f.source, r#"{source="src",target="dst"}"#);
+            assert_eq!(f.checkpoints, f.source);
+            assert_eq!(
+                f.consumers,
+                r#"{client_id=~"src->dst\\|MirrorSourceConnector.*"}"#
+            );
+        }
     }
 
     #[test]
-    fn under_identity_replication_a_flow_is_selected_by_its_target() {
-        let f = selectors(&flows(
-            "replication.policy.class=org.apache.kafka.connect.mirror.IdentityReplicationPolicy\n",
-        )[0]);
-        assert_eq!(f.source, r#"{target="dst"}"#);
+    fn aliases_are_quoted_and_escaped_in_promql() {
+        assert_eq!(quoted(r#"a"b"#), r#""a\"b""#);
+        assert_eq!(regex_literal("a.b|c"), r"a\.b\|c");
     }
 
     #[test]
