@@ -197,7 +197,9 @@ fn panel(id: usize, title: &str, expr: String, unit: &str, x: u64, y: u64) -> Va
         "datasource": {"type": "prometheus", "uid": "${datasource}"},
         "gridPos": {"h": 8, "w": 6, "x": x, "y": y},
         "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
-        "targets": [{"refId": "A", "expr": expr, "legendFormat": "{{topic}}"}],
+        // Series summed `by (topic)` are told apart by topic; a single series by the title.
+        "targets": [{"refId": "A", "expr": expr,
+                     "legendFormat": if expr.contains("by (topic)") { "{{topic}}" } else { title }}],
     })
 }
 
