@@ -179,6 +179,73 @@ enum PatternType {
     Any,
 }
 
+/// The Prometheus Operator's PodMonitor (monitoring.coreos.com/v1), the fields mm2gen writes;
+/// tests/tools.rs checks the rendered objects against the CRD's own schema as well.
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PodMonitor {
+    api_version: String,
+    kind: String,
+    metadata: ObjectMeta,
+    spec: PodMonitorSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PodMonitorSpec {
+    selector: k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+    pod_metrics_endpoints: Vec<PodMetricsEndpoint>,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PodMetricsEndpoint {
+    port: String,
+    path: String,
+    interval: String,
+}
+
+/// The Prometheus Operator's PrometheusRule (monitoring.coreos.com/v1).
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PrometheusRule {
+    api_version: String,
+    kind: String,
+    metadata: ObjectMeta,
+    spec: PrometheusRuleSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+struct PrometheusRuleSpec {
+    groups: Vec<RuleGroup>,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+struct RuleGroup {
+    name: String,
+    rules: Vec<AlertingRule>,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+#[serde(deny_unknown_fields)]
+struct AlertingRule {
+    alert: String,
+    expr: String,
+    #[serde(rename = "for")]
+    for_: String,
+    labels: BTreeMap<String, String>,
+    annotations: BTreeMap<String, String>,
+}
+
 /// Checks one rendered object by its apiVersion and kind.
 pub fn check_object(object: &Value) -> Result<(), Diagnostic> {
     let api_version = object
@@ -202,6 +269,8 @@ pub fn check_object(object: &Value) -> Result<(), Diagnostic> {
             written_back::<policy::v1::PodDisruptionBudget>(object)
         }
         ("kafka.banzaicloud.io/v1alpha1", "KafkaUser") => check_kafka_user(object),
+        ("monitoring.coreos.com/v1", "PodMonitor") => read::<PodMonitor>(object).map(drop),
+        ("monitoring.coreos.com/v1", "PrometheusRule") => read::<PrometheusRule>(object).map(drop),
         _ => Err(Problem {
             message: format!("no typed check for {api_version} {kind}"),
             help: String::new(),

@@ -40,6 +40,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "deployment.yaml.j2",
         include_str!("../templates/deployment.yaml.j2"),
     ),
+    (
+        "dashboard.yaml.j2",
+        include_str!("../templates/dashboard.yaml.j2"),
+    ),
     ("hpa.yaml.j2", include_str!("../templates/hpa.yaml.j2")),
     ("pdb.yaml.j2", include_str!("../templates/pdb.yaml.j2")),
     // MirrorMaker2 serves nothing: ingress only from its peers (KIP-710 REST) and to the Istio
@@ -47,6 +51,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "networkpolicy.yaml.j2",
         include_str!("../templates/networkpolicy.yaml.j2"),
+    ),
+    (
+        "podmonitor.yaml.j2",
+        include_str!("../templates/podmonitor.yaml.j2"),
+    ),
+    (
+        "prometheusrule.yaml.j2",
+        include_str!("../templates/prometheusrule.yaml.j2"),
     ),
 ];
 

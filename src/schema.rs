@@ -64,6 +64,18 @@ mod tests {
                 format!("{base}/mirrorMaker2Spec/properties/kafkaUser/properties"),
                 d::KAFKA_USER_FIELDS,
             ),
+            (
+                format!("{base}/mirrorMaker2Spec/properties/metrics/properties"),
+                d::METRICS_FIELDS,
+            ),
+            (
+                format!("{base}/mirrorMaker2Spec/properties/metrics/properties/alerts/properties"),
+                d::ALERTS_FIELDS,
+            ),
+            (
+                format!("{base}/mirrorMaker2Spec/properties/logging/properties"),
+                d::LOGGING_FIELDS,
+            ),
             ("/definitions/krm/properties".to_string(), d::KRM_FIELDS),
         ] {
             assert_eq!(

@@ -6,6 +6,17 @@ pub const KAFKA_VERSION: &str = "4.3.1";
 /// Official Apache Kafka image (Docker Hub `apache/kafka`), pinned.
 pub const DEFAULT_IMAGE: &str = "apache/kafka:4.3.1";
 
+/// Prometheus JMX exporter (`io.prometheus.jmx:jmx_prometheus_javaagent` on Maven Central) the
+/// generated pods load; the end-to-end test loads the same release.
+pub const JMX_EXPORTER_VERSION: &str = "1.0.1";
+/// Image of the init container that brings the exporter's agent jar: Strimzi's Kafka image
+/// ships it in /opt/prometheus-jmx-exporter. Overridable (`metrics.agentImage`) for a registry
+/// mirror or an image of one's own.
+pub const DEFAULT_JMX_EXPORTER_IMAGE: &str = "quay.io/strimzi/kafka:0.45.0-kafka-3.9.0";
+/// The agent jar inside that image: a glob, as Strimzi's own start scripts find it.
+pub const DEFAULT_JMX_EXPORTER_JAR: &str =
+    "/opt/prometheus-jmx-exporter/jmx_prometheus_javaagent*.jar";
+
 /// `major.minor.patch` of a version string such as `3.9.0` or `3.9.0-rc1`.
 pub fn parse(version: &str) -> Option<(u32, u32, u32)> {
     let core = version.split(['-', '+']).next()?;

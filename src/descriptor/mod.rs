@@ -131,6 +131,38 @@ pub struct Mm2Spec {
     pub image: Option<Located<String>>,
     /// mm2gen extension: the KafkaUser for MM2's identity on the target.
     pub kafka_user: Option<KafkaUserSpec>,
+    /// mm2gen extension: the Prometheus endpoint and the objects built on it.
+    pub metrics: Option<MetricsSpec>,
+    /// mm2gen extension: log4j2 levels and layout.
+    pub logging: Option<LoggingSpec>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct MetricsSpec {
+    pub enabled: Option<Located<bool>>,
+    pub port: Option<Located<i64>>,
+    pub agent_image: Option<Located<String>>,
+    pub agent_jar: Option<Located<String>>,
+    pub pod_monitor: Option<Located<bool>>,
+    pub alerts: Option<AlertsSpec>,
+    pub dashboard: Option<Located<bool>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AlertsSpec {
+    pub enabled: Option<Located<bool>>,
+    pub replication_latency_seconds: Option<Located<i64>>,
+    pub record_age_seconds: Option<Located<i64>>,
+    pub checkpoint_age_seconds: Option<Located<i64>>,
+    pub for_minutes: Option<Located<i64>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LoggingSpec {
+    pub level: Option<Located<String>>,
+    /// Logger name -> level, in the descriptor's order.
+    pub loggers: Vec<(Located<String>, Located<String>)>,
+    pub json: Option<Located<bool>>,
 }
 
 #[derive(Debug, Clone)]
@@ -281,7 +313,26 @@ pub const SPEC_FIELDS: &[&str] = &[
     "istioControlPlane",
     "image",
     "kafkaUser",
+    "metrics",
+    "logging",
 ];
+pub const METRICS_FIELDS: &[&str] = &[
+    "enabled",
+    "port",
+    "agentImage",
+    "agentJar",
+    "podMonitor",
+    "alerts",
+    "dashboard",
+];
+pub const ALERTS_FIELDS: &[&str] = &[
+    "enabled",
+    "replicationLatencySeconds",
+    "recordAgeSeconds",
+    "checkpointAgeSeconds",
+    "forMinutes",
+];
+pub const LOGGING_FIELDS: &[&str] = &["level", "loggers", "json"];
 pub const ISTIO_FIELDS: &[&str] = &["name", "namespace"];
 pub const KAFKA_USER_FIELDS: &[&str] = &["enabled", "name"];
 pub const KRM_FIELDS: &[&str] = &[
@@ -813,10 +864,81 @@ impl Reader {
                     }
                     s.kafka_user = Some(ku);
                 }
+                "metrics" => s.metrics = Some(self.metrics(v, &p)),
+                "logging" => s.logging = Some(self.logging(v, &p)),
                 _ => {}
             }
         }
         s
+    }
+
+    fn metrics(&mut self, node: &Node, path: &str) -> MetricsSpec {
+        let mut m = MetricsSpec::default();
+        for (k, v) in self.fields(node, path, METRICS_FIELDS) {
+            let p = join(path, k);
+            match k {
+                "enabled" => m.enabled = self.boolean(v, &p),
+                "port" => m.port = self.integer(v, &p),
+                "agentImage" => m.agent_image = self.string(v, &p),
+                "agentJar" => m.agent_jar = self.string(v, &p),
+                "podMonitor" => m.pod_monitor = self.boolean(v, &p),
+                "dashboard" => m.dashboard = self.boolean(v, &p),
+                _ => {
+                    let mut a = AlertsSpec::default();
+                    for (k2, v2) in self.fields(v, &p, ALERTS_FIELDS) {
+                        let p2 = join(&p, k2);
+                        match k2 {
+                            "enabled" => a.enabled = self.boolean(v2, &p2),
+                            "replicationLatencySeconds" => {
+                                a.replication_latency_seconds = self.integer(v2, &p2)
+                            }
+                            "recordAgeSeconds" => a.record_age_seconds = self.integer(v2, &p2),
+                            "checkpointAgeSeconds" => {
+                                a.checkpoint_age_seconds = self.integer(v2, &p2)
+                            }
+                            _ => a.for_minutes = self.integer(v2, &p2),
+                        }
+                    }
+                    m.alerts = Some(a);
+                }
+            }
+        }
+        m
+    }
+
+    fn logging(&mut self, node: &Node, path: &str) -> LoggingSpec {
+        let mut l = LoggingSpec::default();
+        for (k, v) in self.fields(node, path, LOGGING_FIELDS) {
+            let p = join(path, k);
+            match k {
+                "level" => l.level = self.string(v, &p),
+                "json" => l.json = self.boolean(v, &p),
+                _ => {
+                    let Value::Map(entries) = &v.value else {
+                        if !v.is_null() {
+                            let what = v.kind_name();
+                            self.error(
+                                v,
+                                &p,
+                                format!("`{}` must be a mapping, found {what}", display_path(&p)),
+                                "write one `logger.name: LEVEL` line per logger, e.g. `org.apache.kafka.connect.mirror.MirrorSourceConnector: DEBUG`",
+                            );
+                        }
+                        continue;
+                    };
+                    for (key, value) in entries {
+                        let Some(name) = self.string(key, &p) else {
+                            continue;
+                        };
+                        let p2 = join(&p, &name.value);
+                        if let Some(level) = self.string(value, &p2) {
+                            l.loggers.push((name, level));
+                        }
+                    }
+                }
+            }
+        }
+        l
     }
 
     fn properties(&mut self, node: &Node, path: &str) -> Option<PropertiesBlock> {

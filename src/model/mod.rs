@@ -11,7 +11,9 @@ mod flows;
 mod grants;
 mod kafka_versions;
 mod maintained;
+pub mod monitoring;
 mod names;
+pub mod observability;
 mod pod;
 pub mod policy;
 mod scaling;
@@ -281,7 +283,15 @@ fn build_instance(
         );
     }
     let text = properties::compose(&maintained, &comments, &props.text, &plan.replacements);
-    let config_sha256 = hash::sha256_hex(text.as_bytes());
+    let observability = observability::decide(&d.spec, CONFIG_DIR, &mut diags);
+    diags.check()?;
+    let mut config_files: BTreeMap<String, Vec<u8>> = observability
+        .config_files()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+        .collect();
+    config_files.insert(PROPERTIES_FILE.to_string(), text.as_bytes().to_vec());
+    let config_sha256 = hash::sha256_hex(&hash::canonical_map_bytes(&config_files));
     if let Some(err) = field_checks::data_size_error("ConfigMap", "mm2.properties", text.len()) {
         let at = d.properties.as_ref();
         diags.push(
@@ -370,6 +380,13 @@ fn build_instance(
         "kubectl.kubernetes.io/default-container".to_string(),
         "mirrormaker2".to_string(),
     );
+    if let Some(m) = &observability.metrics {
+        // Read by annotation-based scrape configs, and by Istio's metrics merging, which serves
+        // the app's metrics with the proxy's on port 15020 when mTLS would block a direct scrape.
+        pod_annotations.insert("prometheus.io/scrape".to_string(), "true".to_string());
+        pod_annotations.insert("prometheus.io/port".to_string(), m.port.to_string());
+        pod_annotations.insert("prometheus.io/path".to_string(), "/metrics".to_string());
+    }
     if let Some(rev) = &istio_revision {
         pod_labels.insert("istio.io/rev".to_string(), rev.clone());
         pod_annotations.insert("sidecar.istio.io/inject".to_string(), "true".to_string());
@@ -400,6 +417,13 @@ fn build_instance(
         );
     }
     let warnings = diags.warnings;
+    let monitoring = monitoring::decide(
+        &name,
+        &namespace,
+        &labels,
+        &flows,
+        observability.metrics.as_ref(),
+    );
 
     Ok(Model {
         context: scope.context.clone(),
@@ -458,6 +482,9 @@ fn build_instance(
             "Recreate"
         },
         pod_disruption_budget: multi_node,
+        metrics_probes: !multi_node && observability.metrics.is_some(),
+        monitoring,
+        observability,
         warnings,
     })
 }

@@ -55,6 +55,10 @@ pub struct Model {
     /// server must never run side by side, not even during a rollout.
     pub strategy: &'static str,
     pub pod_disruption_budget: bool,
+    pub observability: super::observability::Observability,
+    pub monitoring: super::monitoring::Monitoring,
+    /// Probes of a single replica, which has no REST server: liveness on the metrics port.
+    pub metrics_probes: bool,
     #[serde(skip)]
     pub warnings: Vec<Diagnostic>,
 }

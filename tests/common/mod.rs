@@ -139,6 +139,16 @@ pub fn rendered_cases() -> Vec<(&'static str, Vec<String>)> {
             ],
         ),
         (
+            "observability",
+            vec![
+                "render".into(),
+                "-f".into(),
+                f("observability.yaml"),
+                "--kafka-cluster".into(),
+                e("kafkacluster.yaml"),
+            ],
+        ),
+        (
             "generated_secret",
             vec![
                 "render".into(),

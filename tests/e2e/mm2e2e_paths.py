@@ -29,6 +29,20 @@ def kafka_version() -> str:
     return node.text.strip()
 
 
+def jmx_exporter_version() -> str:
+    root = ET.parse(POM).getroot()
+    node = root.find("m:properties/m:jmx.exporter.version", _NS)
+    if node is None or not (node.text or "").strip():
+        raise RuntimeError(f"{POM}: <properties><jmx.exporter.version> missing")
+    return node.text.strip()
+
+
+def jmx_agent_jar() -> Path:
+    """The real Prometheus JMX exporter agent (Maven Central), copied by install-kafka."""
+    v = jmx_exporter_version()
+    return tools_dir() / f"jmx-exporter-{v}" / f"jmx_prometheus_javaagent-{v}.jar"
+
+
 def broker_versions() -> list[str]:
     """The older Kafka lines the matrix runs as brokers (ZooKeeper mode), oldest first."""
     root = ET.parse(BROKERS_POM).getroot()
@@ -94,6 +108,8 @@ def missing_message() -> str | None:
             problems.append(f"Kafka {v} broker libs not found in {broker_libs_dir(v)}")
     if not helper_jar().is_file():
         problems.append(f"e2e Java helper not built ({helper_jar()})")
+    if not jmx_agent_jar().is_file():
+        problems.append(f"JMX exporter agent not found ({jmx_agent_jar()})")
     if problems:
         return "; ".join(problems) + ": run tests/e2e/install-kafka"
     return None
@@ -109,6 +125,8 @@ if __name__ == "__main__":
             ("LIBS_DIR", str(libs_dir())),
             ("HELPER_JAR", str(helper_jar())),
             ("BROKER_VERSIONS", " ".join(broker_versions())),
+            ("JMX_EXPORTER_VERSION", jmx_exporter_version()),
+            ("JMX_AGENT_JAR", str(jmx_agent_jar())),
             ("TOOLS_DIR", str(tools_dir())),
         ]:
             print(f"{k}={shlex.quote(v)}")

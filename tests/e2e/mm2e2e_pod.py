@@ -17,6 +17,8 @@ a kubelet + container runtime would run it from the `apache/kafka` image, withou
   kafka-run-class.sh (Kafka 4.x) are translated into the `java ... MirrorMaker ARGS...` command line
   they would exec; ARGS are passed byte for byte.  Anything else is refused: the test must not
   adapt to the manifests;
+* initContainers: only mm2gen's copy of the JMX exporter agent, which becomes the real agent jar
+  (the pinned release, from Maven Central via install-kafka) in its emptyDir;
 * securityContext: runAsUser/runAsGroup/fsGroup (the image's user is appuser, uid/gid 1000) via
   setpriv, readOnlyRootFilesystem via a read-only remount of / inside the namespace.
 
@@ -46,6 +48,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
 import yaml
+
+import mm2e2e_paths
 
 SCRIPT = "/opt/kafka/bin/connect-mirror-maker.sh"
 KAFKA_HOME = "/opt/kafka"
@@ -215,6 +219,7 @@ class Pod:
         emulate_user: bool = True,
         replica: int = 0,
         netns: str | None = None,
+        agent_jar: str | os.PathLike | None = None,
     ) -> None:
         """`netns`: run in this network namespace (`ip netns add`, with `pod_ip` on one of its
         interfaces and /etc/netns/NAME/hosts naming the pod), with its own hostname, as a pod
@@ -222,6 +227,7 @@ class Pod:
         self.objects = list(objects)
         self.extra_objects = list(extra_objects)
         self.workdir = Path(workdir).resolve()
+        self.agent_jar = Path(agent_jar) if agent_jar else None
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.libs_dir = Path(libs_dir).resolve()
         self.expected_image = expected_image
@@ -291,8 +297,7 @@ class Pod:
         tmpl = dep["spec"]["template"]
         self.pod_meta = tmpl.get("metadata") or {}
         self.podspec = ps = tmpl["spec"]
-        if ps.get("initContainers"):
-            raise PodError("initContainers are not emulated")
+        self.agent_copies = [self._agent_copy(ic) for ic in ps.get("initContainers") or []]
         self.container = c = ps["containers"][0]
         dep_name = dep["metadata"]["name"]
         h = hashlib.sha256(yaml.safe_dump(tmpl, sort_keys=True).encode()).hexdigest()
@@ -319,6 +324,25 @@ class Pod:
             raise PodError("runAsNonRoot with runAsUser 0: the kubelet would refuse to start the container")
         self.read_only_root = bool(sc.get("readOnlyRootFilesystem"))
         self.working_dir = c.get("workingDir") or "/"
+
+    def _agent_copy(self, ic: dict) -> tuple[str, str]:
+        """The one init container the launcher emulates: mm2gen's copy of the JMX exporter agent
+        from its image into an emptyDir. Its image is not run; the real agent jar of the pinned
+        release (mm2e2e_paths.jmx_agent_jar) is what the copy puts there. Returns (volume, path
+        inside it)."""
+        cmd = list(ic.get("command") or []) + list(ic.get("args") or [])
+        m = re.fullmatch(r'set -- \$AGENT_JAR; cp "\$1" (/\S+)', cmd[2]) if len(cmd) == 3 else None
+        if cmd[:2] != ["/bin/sh", "-ec"] or m is None:
+            raise PodError(f"init container {ic.get('name')!r}: only the JMX exporter agent copy is "
+                           f"emulated, not {cmd!r}")
+        dest = m.group(1)
+        for vm in ic.get("volumeMounts") or []:
+            root = vm["mountPath"].rstrip("/")
+            if dest.startswith(root + "/"):
+                if not any(v["name"] == vm["name"] and "emptyDir" in v for v in self.podspec.get("volumes") or []):
+                    raise PodError(f"init container {ic.get('name')!r}: {vm['name']} is not an emptyDir")
+                return vm["name"], dest[len(root) + 1:]
+        raise PodError(f"init container {ic.get('name')!r}: {dest} is on no volume it mounts")
 
     def _field(self, path: str) -> str:
         md = self.pod_meta
@@ -556,6 +580,15 @@ class Pod:
             d.chmod(0o777 if "emptyDir" in v else 0o755)
             if self.fs_group is not None:
                 os.chown(d, 0, self.fs_group)
+
+        for volume, rel in self.agent_copies:
+            jar = self.agent_jar or mm2e2e_paths.jmx_agent_jar()
+            if not Path(jar).is_file():
+                raise PodError(f"JMX exporter agent {jar} missing: run tests/e2e/install-kafka")
+            target = vols / volume / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(jar, target)
+            target.chmod(0o644)
 
         # the image's /opt/kafka: config/ (the image's connect-log4j2.yaml) and libs/
         kh = st / "kafka-home"

@@ -133,3 +133,42 @@ def test_load_objects_multi_document(tmp_path):
     f.write_text("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
                  "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Secret, metadata: {name: b}}\n")
     assert [o["kind"] for o in load_objects(f)] == ["ConfigMap", "Secret"]
+
+
+AGENT_COPY = {"name": "jmx-exporter-agent", "image": "quay.io/strimzi/kafka:0.45.0-kafka-3.9.0",
+              "command": ["/bin/sh", "-ec", 'set -- $AGENT_JAR; cp "$1" /opt/jmx-exporter/jmx_prometheus_javaagent.jar'],
+              "env": [{"name": "AGENT_JAR", "value": "/opt/prometheus-jmx-exporter/jmx_prometheus_javaagent*.jar"}],
+              "volumeMounts": [{"name": "jmx-exporter", "mountPath": "/opt/jmx-exporter"}]}
+
+
+def with_init(dep: dict, init: dict) -> dict:
+    dep["spec"]["template"]["spec"]["initContainers"] = [init]
+    return dep
+
+
+def test_the_agent_copy_puts_the_real_jar_into_its_empty_dir(tmp_path, libs):
+    jar = tmp_path / "agent.jar"
+    jar.write_bytes(b"PK the agent")
+    dep = with_init(deployment(volumes=[{"name": "jmx-exporter", "emptyDir": {}}]), AGENT_COPY)
+    p = pod(tmp_path, libs, [dep], agent_jar=jar, emulate_user=False)
+    assert p.agent_copies == [("jmx-exporter", "jmx_prometheus_javaagent.jar")]
+    p._materialize()
+    assert (p.staging / "volumes" / "jmx-exporter" / "jmx_prometheus_javaagent.jar").read_bytes() == b"PK the agent"
+
+
+def test_any_other_init_container_is_refused(tmp_path, libs):
+    other = {**AGENT_COPY, "command": ["/bin/sh", "-ec", "wget http://example.invalid/x.jar"]}
+    dep = with_init(deployment(volumes=[{"name": "jmx-exporter", "emptyDir": {}}]), other)
+    with pytest.raises(PodError, match="only the JMX exporter agent copy"):
+        pod(tmp_path, libs, [dep])
+    dep = with_init(deployment(volumes=[{"name": "jmx-exporter", "configMap": {"name": "x"}}]), AGENT_COPY)
+    with pytest.raises(PodError, match="not an emptyDir"):
+        pod(tmp_path, libs, [dep])
+
+
+def test_the_e2e_agent_is_the_release_mm2gen_pins():
+    import re
+    import mm2e2e_paths
+    version_rs = (Path(__file__).resolve().parents[2] / "src" / "version.rs").read_text()
+    pinned = re.search(r'JMX_EXPORTER_VERSION: &str = "([^"]+)"', version_rs).group(1)
+    assert mm2e2e_paths.jmx_exporter_version() == pinned
