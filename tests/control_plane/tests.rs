@@ -49,6 +49,14 @@ pub const ALL: &[(&str, Test)] = &[
         "helm_3_and_4_install_upgrade_rollback_uninstall_the_chart",
         crate::helm::helm_3_and_4_install_upgrade_rollback_uninstall_the_chart,
     ),
+    (
+        "property_negative_control_a_server_dry_run_refuses_an_invalid_object",
+        crate::accepted::a_server_dry_run_refuses_an_invalid_object,
+    ),
+    (
+        "property_whatever_mm2gen_accepts_the_api_server_accepts",
+        crate::accepted::whatever_mm2gen_accepts_the_api_server_accepts,
+    ),
 ];
 
 /// The CRDs of tests/crds (upstream files, unchanged), applied before any test runs.
