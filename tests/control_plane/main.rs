@@ -21,6 +21,8 @@ mod cluster;
 mod helm;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod kube;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod pruning;
 mod stored;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod tests;

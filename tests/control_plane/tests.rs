@@ -42,6 +42,10 @@ pub const ALL: &[(&str, Test)] = &[
         gitops_a_config_change_rolls_a_new_replicaset_and_an_unchanged_reapply_changes_nothing,
     ),
     (
+        "gitops_applyset_prune_removes_the_old_immutable_configmap",
+        crate::pruning::gitops_applyset_prune_removes_the_old_immutable_configmap,
+    ),
+    (
         "several_replicas_hpa_pdb_and_headless_service_target_the_deployment",
         several_replicas_hpa_pdb_and_headless_service_target_the_deployment,
     ),
