@@ -16,6 +16,8 @@ mod common;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod accepted;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod adapters;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod cluster;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod helm;

@@ -46,6 +46,10 @@ pub const ALL: &[(&str, Test)] = &[
         crate::pruning::gitops_applyset_prune_removes_the_old_immutable_configmap,
     ),
     (
+        "kustomize_plugin_krm_function_and_argocd_outputs_are_stored_as_sent",
+        crate::adapters::kustomize_plugin_krm_function_and_argocd_outputs_are_stored_as_sent,
+    ),
+    (
         "several_replicas_hpa_pdb_and_headless_service_target_the_deployment",
         several_replicas_hpa_pdb_and_headless_service_target_the_deployment,
     ),
@@ -314,7 +318,7 @@ fn contexts(objects: &[Value]) -> Vec<String> {
 
 /// Applies `manifest` into its namespace and compares every object the server returns with
 /// the one sent.
-fn applied_as_sent(cp: &ControlPlane, what: &str, manifest: &str) -> Result<usize, String> {
+pub fn applied_as_sent(cp: &ControlPlane, what: &str, manifest: &str) -> Result<usize, String> {
     let sent = kube::objects(manifest);
     let stored = apply_server_side(cp, manifest).map_err(|e| format!("{what}: {e}"))?;
     if stored.len() != sent.len() {
