@@ -14,11 +14,17 @@
 mod common;
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod accepted;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod adapters;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod cluster;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod helm;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod kube;
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+mod pruning;
 mod stored;
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 mod tests;

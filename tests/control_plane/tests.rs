@@ -42,12 +42,28 @@ pub const ALL: &[(&str, Test)] = &[
         gitops_a_config_change_rolls_a_new_replicaset_and_an_unchanged_reapply_changes_nothing,
     ),
     (
+        "gitops_applyset_prune_removes_the_old_immutable_configmap",
+        crate::pruning::gitops_applyset_prune_removes_the_old_immutable_configmap,
+    ),
+    (
+        "kustomize_plugin_krm_function_and_argocd_outputs_are_stored_as_sent",
+        crate::adapters::kustomize_plugin_krm_function_and_argocd_outputs_are_stored_as_sent,
+    ),
+    (
         "several_replicas_hpa_pdb_and_headless_service_target_the_deployment",
         several_replicas_hpa_pdb_and_headless_service_target_the_deployment,
     ),
     (
         "helm_3_and_4_install_upgrade_rollback_uninstall_the_chart",
         crate::helm::helm_3_and_4_install_upgrade_rollback_uninstall_the_chart,
+    ),
+    (
+        "property_negative_control_a_server_dry_run_refuses_an_invalid_object",
+        crate::accepted::a_server_dry_run_refuses_an_invalid_object,
+    ),
+    (
+        "property_whatever_mm2gen_accepts_the_api_server_accepts",
+        crate::accepted::whatever_mm2gen_accepts_the_api_server_accepts,
     ),
 ];
 
@@ -302,7 +318,7 @@ fn contexts(objects: &[Value]) -> Vec<String> {
 
 /// Applies `manifest` into its namespace and compares every object the server returns with
 /// the one sent.
-fn applied_as_sent(cp: &ControlPlane, what: &str, manifest: &str) -> Result<usize, String> {
+pub fn applied_as_sent(cp: &ControlPlane, what: &str, manifest: &str) -> Result<usize, String> {
     let sent = kube::objects(manifest);
     let stored = apply_server_side(cp, manifest).map_err(|e| format!("{what}: {e}"))?;
     if stored.len() != sent.len() {
