@@ -347,4 +347,24 @@ mod tests {
             assert_eq!(parse(&text).unwrap()[0].value, v);
         }
     }
+
+    #[test]
+    fn errors_and_entries_carry_their_line_and_key_column() {
+        let err = parse("a=1\nb=2\n\nc=3\rd=4\n").unwrap_err();
+        assert!(err.message.contains("carriage return"), "{err:?}");
+        assert_eq!(err.line, 4);
+        assert_eq!(parse("\r").unwrap_err().line, 1);
+
+        let entries = parse("a=1\n   key = v\n\tt=\\\n  2\n").unwrap();
+        let positions: Vec<(usize, usize, usize)> = entries
+            .iter()
+            .map(|e| (e.first_line, e.last_line, e.key_col))
+            .collect();
+        assert_eq!(positions, vec![(1, 1, 0), (2, 2, 3), (3, 4, 1)]);
+
+        let err = parse("a=1\n\nb=2\\\n").unwrap_err();
+        assert_eq!(err.line, 3, "{err:?}");
+        let err = parse("a=1\nb=2\n  c=\u{e9}\n").unwrap_err();
+        assert_eq!(err.line, 3, "{err:?}");
+    }
 }
