@@ -367,4 +367,31 @@ mod tests {
         let err = parse("a=1\nb=2\n  c=\u{e9}\n").unwrap_err();
         assert_eq!(err.line, 3, "{err:?}");
     }
+
+    #[test]
+    fn escapes_exactly_what_java_properties_needs() {
+        // A space is escaped only where it would be read as part of the separator.
+        assert_eq!(escape_value(" a b"), "\\ a b");
+        assert_eq!(
+            escape_value("\u{e9}\t\u{c}\r\n\\"),
+            "\\u00e9\\t\\f\\r\\n\\\\"
+        );
+        assert_eq!(escape_value("a=b:c"), "a=b:c");
+    }
+
+    #[test]
+    fn debug_output_masks_a_secret_value_only() {
+        let entries = parse("topics=orders\nsource.ssl.key.password=hunter2\n").unwrap();
+        let plain = format!("{:?}", entries[0]);
+        assert_eq!(
+            plain,
+            "Entry { key: \"topics\", value: \"orders\", first_line: 1, last_line: 1, key_col: 0 }"
+        );
+        let secret = format!("{:?}", entries[1]);
+        assert!(!secret.contains("hunter2"), "{secret}");
+        assert!(
+            secret.contains(&format!("value: {:?}", crate::redact::MASK)),
+            "{secret}"
+        );
+    }
 }
