@@ -394,4 +394,14 @@ mod tests {
             "{secret}"
         );
     }
+
+    #[test]
+    fn a_replaced_line_keeps_its_own_indentation() {
+        let user = "a=1\n   p={pw}\nb=2\n\tc=3\n";
+        let entries = parse(user).unwrap();
+        let mut r = BTreeMap::new();
+        r.insert(2, (entries[1].clone(), "x".to_string()));
+        let out = compose(&[], &[], user, &r);
+        assert!(out.ends_with("\na=1\n   p=x\nb=2\n\tc=3\n"), "{out}");
+    }
 }
