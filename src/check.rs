@@ -349,4 +349,135 @@ mod tests {
             err.message
         );
     }
+
+    /// One minimal object of every kind the check knows.
+    fn one_of_each_kind() -> Vec<Value> {
+        [
+            ("v1", "ServiceAccount"),
+            ("v1", "ConfigMap"),
+            ("v1", "Secret"),
+            ("v1", "Service"),
+            ("apps/v1", "Deployment"),
+            ("autoscaling/v2", "HorizontalPodAutoscaler"),
+            ("networking.k8s.io/v1", "NetworkPolicy"),
+            ("policy/v1", "PodDisruptionBudget"),
+        ]
+        .into_iter()
+        .map(|(api_version, kind)| {
+            json!({"apiVersion": api_version, "kind": kind, "metadata": {"name": "x"}})
+        })
+        .collect()
+    }
+
+    #[test]
+    fn every_kind_refuses_a_field_its_type_drops() {
+        for object in one_of_each_kind() {
+            let kind = object["kind"].as_str().unwrap().to_string();
+            check_object(&object).unwrap_or_else(|d| panic!("{kind}: {}", d.message));
+            let mut typo = object.clone();
+            typo["metadata"]["lables"] = json!({"a": "b"});
+            let err = check_object(&typo).expect_err(&kind);
+            assert_eq!(
+                err.message,
+                format!(
+                    "internal error: the rendered {kind} does not pass the typed check: \
+                     `metadata.lables` is not a field of this Kubernetes type"
+                )
+            );
+            let mut top = object.clone();
+            top["spc"] = json!({});
+            let err = check_object(&top).expect_err(&kind);
+            assert!(err
+                .message
+                .ends_with(": `spc` is not a field of this Kubernetes type"));
+        }
+    }
+
+    #[test]
+    fn an_unknown_kind_has_no_typed_check() {
+        let err = check_object(&json!({"apiVersion": "v1", "kind": "Pod"})).unwrap_err();
+        assert_eq!(
+            err.message,
+            "internal error: the rendered Pod does not pass the typed check: no typed check for v1 Pod"
+        );
+        assert!(check_object(&json!({"apiVersion": "v2", "kind": "ConfigMap"})).is_err());
+    }
+
+    #[test]
+    fn explicit_null_fields_are_not_dropped_fields() {
+        let config_map = json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "x", "labels": null}, "data": null});
+        check_object(&config_map).unwrap();
+        let back = roundtrip::<core::v1::ConfigMap>(&config_map).unwrap();
+        assert_eq!(
+            back,
+            json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}})
+        );
+    }
+
+    #[test]
+    fn an_object_that_comes_back_as_something_else_is_dropped() {
+        let original = json!({"spec": {"selector": {"a": 1}}});
+        assert_eq!(
+            first_dropped(&original, &json!({"spec": {"selector": "a"}})).as_deref(),
+            Some("spec.selector")
+        );
+        assert_eq!(
+            first_dropped(&json!({"a": 1}), &json!("x")).as_deref(),
+            Some("")
+        );
+        // Scalars and arrays are compared by their fields only, not by value.
+        assert_eq!(first_dropped(&json!({"a": 1}), &json!({"a": 2})), None);
+        assert_eq!(
+            first_dropped(
+                &json!({"l": [{"k": 1}, {"j": 2}]}),
+                &json!({"l": [{"k": 1}, {}]})
+            )
+            .as_deref(),
+            Some("l[1].j")
+        );
+        assert_eq!(first_dropped(&original, &original), None);
+    }
+
+    #[test]
+    fn the_help_names_the_innermost_field() {
+        let pod = json!({"containers": [{"name": "c", "resources": {"limitz": {}}}]});
+        let err = roundtrip::<core::v1::PodSpec>(&pod).unwrap_err();
+        assert_eq!(
+            err.message,
+            "`containers[0].resources.limitz` is not a field of this Kubernetes type"
+        );
+        assert_eq!(
+            err.help,
+            "check the spelling of `limitz` (field names are camelCase, e.g. `nodeAffinity`)"
+        );
+    }
+
+    #[test]
+    fn an_error_at_the_root_has_no_path() {
+        let not_an_object = json!("x");
+        let plain = serde_json::from_value::<core::v1::ConfigMap>(not_an_object.clone())
+            .unwrap_err()
+            .to_string();
+        let err = roundtrip::<core::v1::ConfigMap>(&not_an_object).unwrap_err();
+        assert_eq!(err.message, plain);
+        assert!(!err.message.starts_with("at "), "{}", err.message);
+        assert_eq!(
+            err.help,
+            "check the value against the Kubernetes API reference for this field"
+        );
+    }
+
+    #[test]
+    fn kafka_user_metadata_errors_say_they_are_in_metadata() {
+        let user = json!({"apiVersion": "kafka.banzaicloud.io/v1alpha1", "kind": "KafkaUser",
+            "metadata": {"name": "u", "label": {"a": "b"}},
+            "spec": {"clusterRef": {"name": "kafka"}, "secretName": "s"}});
+        let err = check_object(&user).unwrap_err();
+        assert_eq!(
+            err.message,
+            "internal error: the rendered KafkaUser does not pass the typed check: \
+             in `metadata`: `label` is not a field of this Kubernetes type"
+        );
+    }
 }

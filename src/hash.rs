@@ -45,4 +45,25 @@ mod tests {
         let b = BTreeMap::from([("a".to_string(), b"bc".to_vec())]);
         assert_ne!(canonical_map_bytes(&a), canonical_map_bytes(&b));
     }
+
+    #[test]
+    fn map_bytes_are_length_prefixed_keys_and_values_in_key_order() {
+        let map = BTreeMap::from([
+            ("b".to_string(), b"".to_vec()),
+            ("a".to_string(), b"xy".to_vec()),
+        ]);
+        let mut expected = Vec::new();
+        expected.extend_from_slice(&[
+            0, 0, 0, 0, 0, 0, 0, 1, b'a', 0, 0, 0, 0, 0, 0, 0, 2, b'x', b'y',
+        ]);
+        expected.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 1, b'b', 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(canonical_map_bytes(&map), expected);
+    }
+
+    #[test]
+    fn base64_is_standard_with_padding() {
+        assert_eq!(base64(b"ab?"), "YWI/");
+        assert_eq!(base64(b"a"), "YQ==");
+        assert_eq!(base64(b""), "");
+    }
 }

@@ -473,4 +473,61 @@ mod tests {
             assert_eq!(parse(&text).unwrap()[0].value, v);
         }
     }
+
+    #[test]
+    fn errors_and_entries_carry_their_line_and_key_column() {
+        let err = parse("a=1\nb=2\n\nc=3\rd=4\n").unwrap_err();
+        assert!(err.message.contains("carriage return"), "{err:?}");
+        assert_eq!(err.line, 4);
+        assert_eq!(parse("\r").unwrap_err().line, 1);
+
+        let entries = parse("a=1\n   key = v\n\tt=\\\n  2\n").unwrap();
+        let positions: Vec<(usize, usize, usize)> = entries
+            .iter()
+            .map(|e| (e.first_line, e.last_line, e.key_col))
+            .collect();
+        assert_eq!(positions, vec![(1, 1, 0), (2, 2, 3), (3, 4, 1)]);
+
+        let err = parse("a=1\n\nb=2\\\n").unwrap_err();
+        assert_eq!(err.line, 3, "{err:?}");
+        let err = parse("a=1\nb=2\n  c=\u{e9}\n").unwrap_err();
+        assert_eq!(err.line, 3, "{err:?}");
+    }
+
+    #[test]
+    fn escapes_exactly_what_java_properties_needs() {
+        // A space is escaped only where it would be read as part of the separator.
+        assert_eq!(escape_value(" a b"), "\\ a b");
+        assert_eq!(
+            escape_value("\u{e9}\t\u{c}\r\n\\"),
+            "\\u00e9\\t\\f\\r\\n\\\\"
+        );
+        assert_eq!(escape_value("a=b:c"), "a=b:c");
+    }
+
+    #[test]
+    fn debug_output_masks_a_secret_value_only() {
+        let entries = parse("topics=orders\nsource.ssl.key.password=hunter2\n").unwrap();
+        let plain = format!("{:?}", entries[0]);
+        assert_eq!(
+            plain,
+            "Entry { key: \"topics\", value: \"orders\", first_line: 1, last_line: 1, key_col: 0 }"
+        );
+        let secret = format!("{:?}", entries[1]);
+        assert!(!secret.contains("hunter2"), "{secret}");
+        assert!(
+            secret.contains(&format!("value: {:?}", crate::redact::MASK)),
+            "{secret}"
+        );
+    }
+
+    #[test]
+    fn a_replaced_line_keeps_its_own_indentation() {
+        let user = "a=1\n   p={pw}\nb=2\n\tc=3\n";
+        let entries = parse(user).unwrap();
+        let mut r = BTreeMap::new();
+        r.insert(2, (entries[1].clone(), "x".to_string()));
+        let out = compose(&[], &[], user, &r);
+        assert!(out.ends_with("\na=1\n   p=x\nb=2\n\tc=3\n"), "{out}");
+    }
 }

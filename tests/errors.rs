@@ -192,7 +192,7 @@ fn every_bad_input_fails_with_message_location_and_help() {
             (o.status.code() != Some(1)).then(|| format!("exit code {:?}, not 1", o.status.code())),
             (!o.stdout.is_empty()).then(|| "wrote to stdout".to_string()),
             (!err.contains(c.message)).then(|| format!("message `{}` missing", c.message)),
-            (!err.contains(c.location)).then(|| format!("location `{}` missing", c.location)),
+            location_problem(c.location, &err),
             (!err.contains(c.help)).then(|| format!("help `{}` missing", c.help)),
             err.contains("panicked").then(|| "panicked".to_string()),
         ]
@@ -208,6 +208,34 @@ fn every_bad_input_fails_with_message_location_and_help() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// Where the first diagnostic points, compared as numbers when `expected` is `file:line:col`;
+/// any other location (a YAML path, a flag, a partial position) must appear in the text.
+fn location_problem(expected: &str, err: &str) -> Option<String> {
+    let Some((file, line, column)) = parse_location(expected) else {
+        return (!err.contains(expected)).then(|| format!("location `{expected}` missing"));
+    };
+    match pointed_locations(err).first() {
+        Some((f, l, c)) if f.ends_with(&format!("/{file}")) && (*l, *c) == (line, column) => None,
+        Some((f, l, c)) => Some(format!("points at {f}:{l}:{c}, not {expected}")),
+        None => Some(format!("no `--> {expected}` location")),
+    }
+}
+
+#[test]
+fn locations_are_compared_as_numbers() {
+    let err = "error: x\n  --> /tmp/a/d.yaml:14:30\n   |\n";
+    assert_eq!(
+        pointed_locations(err),
+        vec![("/tmp/a/d.yaml".to_string(), 14, 30)]
+    );
+    assert_eq!(location_problem("d.yaml:14:30", err), None);
+    // A text match would accept these; the numbers do not.
+    assert!(location_problem("d.yaml:14:3", err).is_some());
+    assert!(location_problem("d.yaml:1:30", err).is_some());
+    assert!(location_problem("a.yaml:14:30", "  --> /tmp/ba.yaml:14:30\n").is_some());
+    assert_eq!(location_problem("--name", "error: bad --name"), None);
 }
 
 #[test]

@@ -201,3 +201,27 @@ pub fn rendered_properties(descriptor_text: &str, kafka_cluster: &Path, extra: &
         .unwrap()
         .to_string()
 }
+
+/// Every place mm2gen's diagnostics in `stderr` point at (their `--> file:line:column` lines),
+/// in order, as (file, line, column): tests compare positions as numbers, because a text match
+/// of `d.yaml:14:3` also accepts `d.yaml:14:30`.
+pub fn pointed_locations(stderr: &str) -> Vec<(String, usize, usize)> {
+    stderr
+        .lines()
+        .filter_map(|line| {
+            let place = line.trim_start().strip_prefix("--> ")?.trim_end();
+            let mut parts = place.rsplitn(3, ':');
+            let column = parts.next()?.parse().ok()?;
+            let line = parts.next()?.parse().ok()?;
+            Some((parts.next()?.to_string(), line, column))
+        })
+        .collect()
+}
+
+/// `file:line:column` split into its parts, if it is one.
+pub fn parse_location(location: &str) -> Option<(&str, usize, usize)> {
+    let mut parts = location.rsplitn(3, ':');
+    let column = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    Some((parts.next()?, line, column))
+}
