@@ -172,10 +172,11 @@ pub fn render(model: &Model) -> Result<Vec<Value>> {
             .filter(|d| !d.is_empty() && *d != "---")
         {
             let doc = doc.strip_prefix("---\n").unwrap_or(doc);
-            let parsed = crate::descriptor::yaml::parse_documents(
-                &crate::diagnostics::SourceFile::new(*name, doc),
-            )
-            .map_err(|e| internal(format!("template {name} renders invalid YAML: {e}\n{doc}")))?;
+            let parsed =
+                crate::yaml::parse_documents(&crate::diagnostics::SourceFile::new(*name, doc))
+                    .map_err(|e| {
+                        internal(format!("template {name} renders invalid YAML: {e}\n{doc}"))
+                    })?;
             let mut value: Value = match parsed.as_slice() {
                 [one] => one.to_json(),
                 _ => {

@@ -4,15 +4,13 @@
 //! This layer only reads and type-checks: every field keeps where it came from so the model
 //! step can point at it. Defaults and cross-field rules live in `model`.
 
-pub mod yaml;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use saphyr_parser::ScalarStyle;
 
 use crate::diagnostics::{did_you_mean, Collector, Diagnostic, Location, Result, SourceFile};
-use yaml::{Node, Value};
+use crate::yaml::{self, Node, Value};
 
 pub const KRM_API_VERSION: &str = "mm2gen.io/v1alpha1";
 pub const KRM_KIND: &str = "MirrorMaker2Migration";

@@ -10,11 +10,11 @@
 //! (KIP-896), so MirrorMaker2 4.x cannot copy from or to older brokers at all. Proven against
 //! real brokers by tests/e2e/test_broker_matrix.py down to 2.8.2, with ZooKeeper and AclAuthorizer.
 
-use crate::descriptor::yaml::Node;
 use crate::descriptor::Located;
 use crate::diagnostics::{Collector, Diagnostic, Location};
 use crate::resolve::KafkaClusterResource;
 use crate::version;
+use crate::yaml::Node;
 
 /// The oldest broker that Kafka 4 clients talk to (KIP-896).
 const KAFKA_4_CLIENT_FLOOR: (u32, u32, u32) = (2, 1, 0);
@@ -195,7 +195,7 @@ mod tests {
 
     fn kafka_cluster(yaml: &str) -> KafkaClusterResource {
         let source = SourceFile::new("kafkacluster.yaml", yaml.to_string());
-        let docs = crate::descriptor::yaml::parse_documents(&source).unwrap();
+        let docs = crate::yaml::parse_documents(&source).unwrap();
         crate::resolve::kafka_clusters_in(&source, &docs)
             .unwrap()
             .remove(0)

@@ -424,7 +424,7 @@ mod tests {
 
     fn serde_yaml_ng_free_parse(text: &str) -> serde_json::Value {
         let file = crate::diagnostics::SourceFile::new("rules", text);
-        let docs = crate::descriptor::yaml::parse_documents(&file).expect("valid YAML");
+        let docs = crate::yaml::parse_documents(&file).expect("valid YAML");
         docs[0].to_json()
     }
 
