@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use saphyr_parser::ScalarStyle;
 
-use crate::diagnostics::{did_you_mean, Collector, Diagnostic, Location, Result, SourceFile};
+use crate::diagnostics::{did_you_mean_or, Collector, Diagnostic, Location, Result, SourceFile};
 use crate::yaml::{self, Node, Value};
 
 pub const KRM_API_VERSION: &str = "mm2gen.io/v1alpha1";
@@ -429,10 +429,9 @@ impl Reader {
                 } else {
                     format!("`{path}`")
                 };
-                let help = match did_you_mean(k, allowed.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("the fields of {here} are: {}", allowed.join(", ")),
-                };
+                let help = did_you_mean_or(k, allowed.iter().copied(), || {
+                    format!("the fields of {here} are: {}", allowed.join(", "))
+                });
                 let d = Diagnostic::error(format!("unknown field `{k}` in {here}"))
                     .at(self.loc(key))
                     .label("not a known field")
