@@ -295,14 +295,24 @@ fn check_node_requirement(r: &Value, at: &str, field_selector: bool, out: &mut V
         ));
     }
     if matches!(operator, "In" | "NotIn") && !field_selector {
-        for (j, v) in values.iter().enumerate() {
-            if let Err(why) = label_value(v) {
-                out.push(Violation::new(
-                    format!("{at}.values[{j}]"),
-                    format!("label value `{}` {why}", v.escape_default()),
-                    "use a label value as the nodes carry it",
-                ));
-            }
+        check_requirement_values(values.iter().copied(), at, "nodes", out);
+    }
+}
+
+/// A requirement's `values` are label values of the objects it selects (`nodes`, `pods`).
+fn check_requirement_values<'a>(
+    values: impl Iterator<Item = &'a str>,
+    at: &str,
+    selected: &str,
+    out: &mut Vec<Violation>,
+) {
+    for (j, v) in values.enumerate() {
+        if let Err(why) = label_value(v) {
+            out.push(Violation::new(
+                format!("{at}.values[{j}]"),
+                format!("label value `{}` {why}", v.escape_default()),
+                format!("use a label value as the {selected} carry it"),
+            ));
         }
     }
 }
@@ -363,22 +373,17 @@ fn check_label_selector(sel: &Value, at: &str, out: &mut Vec<Violation>) {
                 "use `In` or `NotIn` with values, `Exists` or `DoesNotExist` without",
             ));
         }
-        for (j, v) in r
+        let values = r
             .get("values")
             .and_then(Value::as_array)
             .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let v = v.as_str().unwrap_or_default();
-            if let Err(why) = label_value(v) {
-                out.push(Violation::new(
-                    format!("{at}.values[{j}]"),
-                    format!("label value `{}` {why}", v.escape_default()),
-                    "use a label value as the pods carry it",
-                ));
-            }
-        }
+            .flatten();
+        check_requirement_values(
+            values.map(|v| v.as_str().unwrap_or_default()),
+            &at,
+            "pods",
+            out,
+        );
     }
 }
 
@@ -574,5 +579,28 @@ mod tests {
             .map(|v| v.at)
             .collect();
         assert_eq!(at, ["bad/key/x", "k"]);
+    }
+
+    #[test]
+    fn requirement_values_name_the_objects_they_select_in_their_help() {
+        let bad = json!({
+            "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "a", "operator": "In", "values": ["ok", "-x"]}]}]}},
+            "podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "k",
+                "labelSelector": {"matchExpressions": [{"key": "a", "operator": "In", "values": ["y-"]}]}}]}
+        });
+        let found: Vec<(String, String, String)> = check_affinity(&bad)
+            .into_iter()
+            .map(|v| (v.at, v.message, v.help))
+            .collect();
+        let nodes = "nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values[1]";
+        let pods = "podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchExpressions[0].values[0]";
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, nodes);
+        assert!(found[0].1.starts_with("label value `-x` "), "{found:?}");
+        assert_eq!(found[0].2, "use a label value as the nodes carry it");
+        assert_eq!(found[1].0, pods);
+        assert!(found[1].1.starts_with("label value `y-` "), "{found:?}");
+        assert_eq!(found[1].2, "use a label value as the pods carry it");
     }
 }
