@@ -1,6 +1,6 @@
 //! Turns data/mm2-config-keys-<kafka>.json (the MirrorMaker2 key table scripts/gen-mm2-keys
 //! generates from Kafka's ConfigDefs) into static Rust data, so that `render` and `lint` look
-//! keys up without parsing 80 KB of JSON on every run.
+//! keys up without parsing the whole JSON table on every run.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -81,7 +81,7 @@ fn main() {
 
 /// The table's strings back to back, each written once; the table refers to them by range
 /// (`Text`), so that it holds no pointers and the dynamic loader has nothing to relocate in it
-/// at every start (as `&str`, its 1,750 pointers made 96 KB of pages to write).
+/// at every start (as `&str`, its pointers made many pages to write at start-up).
 #[derive(Default)]
 struct Strings {
     text: String,

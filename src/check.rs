@@ -60,8 +60,8 @@ fn written_back<T: DeserializeOwned + Serialize>(object: &Value) -> Result<(), P
 }
 
 /// A KafkaUser: its own fields are read by types that refuse unknown ones (writing a user with
-/// 4,000 grants back just to compare was 7% of a 1,000-flow render); its metadata is a
-/// k8s-openapi type and is written back like any other.
+/// thousands of grants back just to compare was a noticeable part of a large render); its
+/// metadata is a k8s-openapi type and is written back like any other.
 fn check_kafka_user(object: &Value) -> Result<(), Problem> {
     read::<KafkaUser>(object)?;
     roundtrip::<ObjectMeta>(&object["metadata"])

@@ -322,9 +322,30 @@ pub fn did_you_mean<'a>(
         .map(|(_, c)| c)
 }
 
+/// The help for `word` when it is none of `candidates`: the closest one when it is a plausible
+/// typo, else `otherwise` (which usually lists the candidates).
+pub fn did_you_mean_or<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    otherwise: impl FnOnce() -> String,
+) -> String {
+    match did_you_mean(word, candidates) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => otherwise(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn did_you_mean_or_suggests_a_close_candidate_and_falls_back_otherwise() {
+        let names = ["source", "target"];
+        let help = |word| did_you_mean_or(word, names, || "declared: source, target".to_string());
+        assert_eq!(help("targt"), "did you mean `target`?");
+        assert_eq!(help("zzz"), "declared: source, target");
+    }
 
     #[test]
     fn renders_location_label_and_help() {

@@ -33,6 +33,7 @@ pub mod render;
 pub mod resolve;
 pub mod schema;
 pub mod version;
+pub mod yaml;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};

@@ -236,13 +236,12 @@ fn parse_secret_file(s: &str) -> Result<(String, String, PathBuf), String> {
     Ok((alias, key, path))
 }
 
-/// mm2gen lives for milliseconds, and a fresh page is the dearest thing it touches (1.6 µs or
-/// more each on the 2-core VM of CI, where the host may have to back the page too). By default
-/// glibc gives large blocks back to the kernel as soon as they are freed (the regex compiler's
-/// 320 KB cache, long strings) and trims the heap top, so the next allocations fault in new
-/// pages again. Keeping freed memory in the heap for reuse took the example's page faults from
-/// 435 to 349 and the 1,000-flow render's from 2,933 to 2,328, for 0.7 to 0.9 MB more peak
-/// memory.
+/// mm2gen lives briefly, and a fresh page is among the dearest things it touches (on a small
+/// VM the host may have to back the page too). By default glibc gives large blocks back to the
+/// kernel as soon as they are freed (the regex compiler's cache, long strings) and trims the
+/// heap top, so the next allocations fault in new pages again. Keeping freed memory in the heap
+/// for reuse saves those faults for a little more peak memory (the commit that added this has
+/// the figures).
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn keep_freed_memory_for_reuse() {
     const FOUR_MIB: libc::c_int = 4 << 20;
@@ -524,8 +523,8 @@ fn render(args: RenderArgs) -> Result<ExitCode, Error> {
         (None, _) => {
             let manifests = rendered.into_manifests();
             write_stdout(&manifests.to_format(format));
-            // The process ends next: freeing these trees node by node costs 3% of a large
-            // render (callgrind, 1,000 flows), for memory the exit returns anyway.
+            // The process ends next: freeing these trees node by node costs measurable time
+            // in a large render, for memory the exit returns anyway.
             std::mem::forget((descriptor, manifests));
             Ok(ExitCode::SUCCESS)
         }

@@ -10,9 +10,10 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::descriptor::{self, yaml, Descriptor};
+use crate::descriptor::{self, Descriptor};
 use crate::diagnostics::{Diagnostic, Error, Result, SourceFile};
 use crate::resolve::{self, KafkaClusterResource};
+use crate::yaml;
 
 /// `path` if it may be read under `root` (always, without one); else an error that names the
 /// path and the root, without saying whether the file exists.

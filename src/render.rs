@@ -2,8 +2,8 @@
 //! its YAML structure; every value the model supplies goes in through `tojson`. That filter does
 //! not print the value: it sets it aside and prints a placeholder, which is swapped for the value
 //! once the template's YAML is parsed. So no descriptor value can add a line or a field to a
-//! manifest, and values are never parsed as YAML at all (for a 1,000-flow descriptor, reading
-//! the grants and mm2.properties back from YAML text was a third of the render).
+//! manifest, and values are never parsed as YAML at all (for a large descriptor, reading the
+//! grants and mm2.properties back from YAML text was a large part of the render).
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -172,10 +172,11 @@ pub fn render(model: &Model) -> Result<Vec<Value>> {
             .filter(|d| !d.is_empty() && *d != "---")
         {
             let doc = doc.strip_prefix("---\n").unwrap_or(doc);
-            let parsed = crate::descriptor::yaml::parse_documents(
-                &crate::diagnostics::SourceFile::new(*name, doc),
-            )
-            .map_err(|e| internal(format!("template {name} renders invalid YAML: {e}\n{doc}")))?;
+            let parsed =
+                crate::yaml::parse_documents(&crate::diagnostics::SourceFile::new(*name, doc))
+                    .map_err(|e| {
+                        internal(format!("template {name} renders invalid YAML: {e}\n{doc}"))
+                    })?;
             let mut value: Value = match parsed.as_slice() {
                 [one] => one.to_json(),
                 _ => {

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::descriptor::yaml::{self, Node};
 use crate::diagnostics::{Diagnostic, Result, SourceFile};
+use crate::yaml::{self, Node};
 
 pub const KAFKA_CLUSTER_API_VERSION: &str = "kafka.banzaicloud.io/v1beta1";
 

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mm2gen::descriptor::yaml;
+use mm2gen::yaml;
 use mm2gen::diagnostics::SourceFile;
 
 fuzz_target!(|data: &[u8]| {

@@ -9,8 +9,9 @@ use std::path::Path;
 use serde_json::{json, Value};
 
 use super::duplicates;
-use crate::descriptor::{self, yaml};
+use crate::descriptor;
 use crate::diagnostics::{Diagnostic, Error, Severity, SourceFile};
+use crate::yaml;
 use crate::{resolve, Inputs};
 
 /// The name mm2gen answers to as a KRM function without arguments (argv[0], a symlink): for

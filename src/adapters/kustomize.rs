@@ -10,8 +10,9 @@
 use std::path::{Path, PathBuf};
 
 use super::stream;
-use crate::descriptor::{self, yaml};
+use crate::descriptor;
 use crate::diagnostics::{Diagnostic, Result, SourceFile};
+use crate::yaml;
 use crate::Inputs;
 
 pub const PLUGIN_KIND: &str = "MirrorMaker2Migration";

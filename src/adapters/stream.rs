@@ -7,8 +7,9 @@
 use std::path::Path;
 
 use super::duplicates;
-use crate::descriptor::{self, yaml};
+use crate::descriptor;
 use crate::diagnostics::{Diagnostic, Error, Result, SourceFile};
+use crate::yaml;
 use crate::{resolve, Inputs, Manifests};
 
 /// One document of a YAML stream: its original text and, unless it is empty, its parse.

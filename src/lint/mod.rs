@@ -8,6 +8,7 @@
 
 mod keys;
 pub mod topics;
+mod values;
 
 use std::collections::BTreeSet;
 
@@ -238,7 +239,7 @@ fn refused_value(
     e: &crate::properties::Entry,
     info: &keys::KeyInfo,
 ) -> Option<Diagnostic> {
-    let problem = keys::value_problem(info, &e.value)?;
+    let problem = values::value_problem(info, &e.value)?;
     Some(
         props
             .diag_at_value(

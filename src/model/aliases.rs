@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::descriptor::{Descriptor, Located};
-use crate::diagnostics::{did_you_mean, Collector, Diagnostic, Location};
+use crate::diagnostics::{did_you_mean_or, Collector, Diagnostic, Location};
 use crate::inputs::Inputs;
 use crate::properties::{Entry, KeySet, UserProperties};
 use crate::resolve::{self};
@@ -437,10 +437,9 @@ pub(crate) fn unknown_alias(
 ) -> Diagnostic {
     let side = if offset == 0 { "source" } else { "target" };
     let flow = e.key.split('.').next().unwrap_or(&e.key);
-    let help = match did_you_mean(alias, aliases.iter().copied()) {
-        Some(s) => format!("did you mean `{s}`?"),
-        None => format!("declared aliases: {}", aliases.join(", ")),
-    };
+    let help = did_you_mean_or(alias, aliases.iter().copied(), || {
+        format!("declared aliases: {}", aliases.join(", "))
+    });
     props
         .diag_at_key_part(
             e,
@@ -477,13 +476,12 @@ pub(crate) fn check_contexts_in_kubeconfigs(
     for a in aliases {
         if let Some(ctx) = a.sdm.as_ref().and_then(|s| s.explicit_context.as_ref()) {
             if !known.contains(ctx.value.as_str()) {
-                let help = match did_you_mean(&ctx.value, known.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!(
+                let help = did_you_mean_or(&ctx.value, known.iter().copied(), || {
+                    format!(
                         "the kubeconfigs define: {}",
                         known.iter().copied().collect::<Vec<_>>().join(", ")
-                    ),
-                };
+                    )
+                });
                 diags.push(ctx.diag(Diagnostic::error(format!("kube context `{}` is in none of the kubeconfigs listed in kubernetesConfigs", ctx.value))).help(help));
             }
         }

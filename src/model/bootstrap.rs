@@ -2,7 +2,7 @@
 
 use super::aliases::{AliasDecl, Scope, SdmInfo};
 use super::view::Cluster;
-use crate::diagnostics::{did_you_mean, Collector, Diagnostic};
+use crate::diagnostics::{did_you_mean_or, Collector, Diagnostic};
 use crate::inputs::Inputs;
 use crate::resolve::{self, ListenerLookup};
 
@@ -16,10 +16,9 @@ pub(crate) fn bootstrap_addresses(
     for (alias, _) in &inputs.bootstrap_overrides {
         if !aliases.iter().any(|a| &a.alias == alias) {
             let names: Vec<&str> = aliases.iter().map(|a| a.alias.as_str()).collect();
-            let help = match did_you_mean(alias, names.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`?"),
-                None => format!("declared aliases: {}", names.join(", ")),
-            };
+            let help = did_you_mean_or(alias, names.iter().copied(), || {
+                format!("declared aliases: {}", names.join(", "))
+            });
             diags.push(
                 Diagnostic::error(format!("--bootstrap-servers names unknown alias `{alias}`"))
                     .help(help),
@@ -148,12 +147,11 @@ pub(crate) fn sdm_bootstrap(
                     available.join(", ")
                 }
             )))
-            .help(
-                match did_you_mean(&listener.value, available.iter().map(String::as_str)) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => fix,
-                },
-            )),
+            .help(did_you_mean_or(
+                &listener.value,
+                available.iter().map(String::as_str),
+                || fix,
+            ))),
         ListenerLookup::NoPort { listener: l } => Err(listener
             .diag(Diagnostic::error(format!(
                 "listener `{l}` of KafkaCluster {}/{} has no containerPort",

@@ -10,11 +10,11 @@
 //! (KIP-896), so MirrorMaker2 4.x cannot copy from or to older brokers at all. Proven against
 //! real brokers by tests/e2e/test_broker_matrix.py down to 2.8.2, with ZooKeeper and AclAuthorizer.
 
-use crate::descriptor::yaml::Node;
 use crate::descriptor::Located;
 use crate::diagnostics::{Collector, Diagnostic, Location};
 use crate::resolve::KafkaClusterResource;
 use crate::version;
+use crate::yaml::Node;
 
 /// The oldest broker that Kafka 4 clients talk to (KIP-896).
 const KAFKA_4_CLIENT_FLOOR: (u32, u32, u32) = (2, 1, 0);
@@ -51,17 +51,26 @@ pub fn check(mm2_version: Option<&str>, image: &str, brokers: &[Broker], diags: 
     for b in brokers {
         for known in versions_of(b, diags) {
             let Some(mm2) = mm2 else { continue };
+            // Both findings say the same thing of a different broker feature: what this
+            // MirrorMaker2 cannot do with the cluster, where the broker version was read and why.
+            let finding = |severity: fn(String) -> Diagnostic, cannot: &str, because: &str| {
+                severity(format!(
+                    "MirrorMaker2 of image `{image}` (Kafka {}) {cannot} cluster `{}`: {} says its brokers run Kafka {}, and {because}",
+                    mm2_version.unwrap_or("?"),
+                    b.alias,
+                    known.origin,
+                    known.text
+                ))
+                .at(known.location.clone())
+                .path(known.path.clone())
+            };
             if mm2 >= (4, 0, 0) && known.version < KAFKA_4_CLIENT_FLOOR {
                 diags.push(
-                    Diagnostic::error(format!(
-                        "MirrorMaker2 of image `{image}` (Kafka {}) cannot talk to cluster `{}`: {} says its brokers run Kafka {}, and Kafka 4 clients need brokers 2.1 or newer (KIP-896)",
-                        mm2_version.unwrap_or("?"),
-                        b.alias,
-                        known.origin,
-                        known.text
-                    ))
-                    .at(known.location.clone())
-                    .path(known.path.clone())
+                    finding(
+                        Diagnostic::error,
+                        "cannot talk to",
+                        "Kafka 4 clients need brokers 2.1 or newer (KIP-896)",
+                    )
                     .label("older than Kafka 2.1")
                     .help(format!(
                         "run a MirrorMaker2 whose clients still reach these brokers: `--image {IMAGE_FOR_OLD_BROKERS}` (or `mirrorMaker2Spec.image: {IMAGE_FOR_OLD_BROKERS}`); or upgrade the brokers to 2.1 or newer"
@@ -72,15 +81,11 @@ pub fn check(mm2_version: Option<&str>, image: &str, brokers: &[Broker], diags: 
                 && known.version < INCREMENTAL_ALTER_CONFIGS
             {
                 diags.push(
-                    Diagnostic::warning(format!(
-                        "MirrorMaker2 of image `{image}` (Kafka {}) cannot sync topic configs into cluster `{}`: {} says its brokers run Kafka {}, and MirrorMaker2 4 changes topic configs only with IncrementalAlterConfigs (Kafka 2.3, KIP-339)",
-                        mm2_version.unwrap_or("?"),
-                        b.alias,
-                        known.origin,
-                        known.text
-                    ))
-                    .at(known.location.clone())
-                    .path(known.path.clone())
+                    finding(
+                        Diagnostic::warning,
+                        "cannot sync topic configs into",
+                        "MirrorMaker2 4 changes topic configs only with IncrementalAlterConfigs (Kafka 2.3, KIP-339)",
+                    )
                     .label("older than Kafka 2.3")
                     .help(format!(
                         "topics are still created with the source's configs, later changes are not copied: upgrade the target to 2.3 or newer, or use `--image {IMAGE_FOR_OLD_BROKERS}`, or set `sync.topic.configs.enabled=false` and copy config changes yourself"
@@ -195,7 +200,7 @@ mod tests {
 
     fn kafka_cluster(yaml: &str) -> KafkaClusterResource {
         let source = SourceFile::new("kafkacluster.yaml", yaml.to_string());
-        let docs = crate::descriptor::yaml::parse_documents(&source).unwrap();
+        let docs = crate::yaml::parse_documents(&source).unwrap();
         crate::resolve::kafka_clusters_in(&source, &docs)
             .unwrap()
             .remove(0)

@@ -184,10 +184,9 @@ fn level(value: &Located<String>, diags: &mut Collector) -> Option<&'static str>
     let upper = value.value.to_ascii_uppercase();
     let found = LOG_LEVELS.iter().find(|l| **l == upper).copied();
     if found.is_none() {
-        let help = match crate::diagnostics::did_you_mean(&upper, LOG_LEVELS.iter().copied()) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!("log4j2's levels are: {}", LOG_LEVELS.join(", ")),
-        };
+        let help = crate::diagnostics::did_you_mean_or(&upper, LOG_LEVELS.iter().copied(), || {
+            format!("log4j2's levels are: {}", LOG_LEVELS.join(", "))
+        });
         diags.push(
             value
                 .diag(Diagnostic::error(format!(
@@ -424,7 +423,7 @@ mod tests {
 
     fn serde_yaml_ng_free_parse(text: &str) -> serde_json::Value {
         let file = crate::diagnostics::SourceFile::new("rules", text);
-        let docs = crate::descriptor::yaml::parse_documents(&file).expect("valid YAML");
+        let docs = crate::yaml::parse_documents(&file).expect("valid YAML");
         docs[0].to_json()
     }
 

@@ -88,7 +88,7 @@ pub fn instance_dirs<'a>(
 
 /// A JSON value as a YAML block document: multi-line strings (mm2.properties) as literal
 /// blocks, long single-line ones kept on their line. serde-saphyr writes straight into the
-/// string; libyaml's emitter (serde_yaml_ng) was a third of a 1,000-flow render.
+/// string, where libyaml's emitter (serde_yaml_ng) took a large part of a big render.
 pub fn yaml_text(value: &Value) -> String {
     let mut options = serde_saphyr::SerializerOptions::default();
     // Folding long lines at spaces is for prose; manifests hold commands and JSON annotations.

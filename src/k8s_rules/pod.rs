@@ -1,17 +1,12 @@
-//! The API server's own rules for values that mm2gen passes through or derives from user text,
-//! as pure functions. The typed check (k8s-openapi) only knows the shape of an object; these
-//! rules are what `kubectl apply` would refuse later, so they are checked here where the value
-//! still has its place in the descriptor.
-//!
-//! Sources (Kubernetes 1.34): k8s.io/apimachinery/pkg/util/validation (names, labels),
-//! k8s.io/apimachinery/pkg/api/validate/content (label keys and values),
-//! k8s.io/apimachinery/pkg/api/resource (the quantity grammar and suffixes), and
-//! pkg/apis/core/validation (resources, tolerations, affinity, the 1 MiB ConfigMap/Secret
-//! limit). The unit tests use the valid and invalid examples of those packages' own tests.
+//! The pod spec's rules of `pkg/apis/core/validation`: container resources, tolerations,
+//! node selector labels and affinity.
 
 use std::cmp::Ordering;
 
 use serde_json::Value;
+
+use super::names::{label_key, label_value};
+use super::quantity::Quantity;
 
 /// What the API server refuses in a value: where below the value (`limits.cpu`, `[0].key`;
 /// empty for the value itself), what is wrong and how to fix it.
@@ -32,257 +27,6 @@ impl Violation {
             message: message.into(),
             help: help.into(),
         }
-    }
-}
-
-/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?` of any length.
-fn is_dns1123_label_text(value: &str) -> bool {
-    !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !value.starts_with('-')
-        && !value.ends_with('-')
-}
-
-/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
-pub fn dns1123_label(value: &str) -> Result<(), String> {
-    if value.len() > 63 {
-        return Err("must be no more than 63 characters".into());
-    }
-    if is_dns1123_label_text(value) {
-        Ok(())
-    } else {
-        Err("must be a lowercase RFC 1123 label: lower case letters, digits or `-`, starting and ending with a letter or digit".into())
-    }
-}
-
-/// DNS-1123 labels joined by `.`, at most 253 characters (names of most objects); the API
-/// server's pattern does not limit the labels within to 63 characters.
-pub fn dns1123_subdomain(value: &str) -> Result<(), String> {
-    if value.len() > 253 {
-        return Err("must be no more than 253 characters".into());
-    }
-    if value.is_empty() || value.split('.').any(|l| !is_dns1123_label_text(l)) {
-        return Err("must be a lowercase RFC 1123 subdomain: lower case letters, digits, `-` or `.`, starting and ending with a letter or digit".into());
-    }
-    Ok(())
-}
-
-/// `[a-z]([-a-z0-9]*[a-z0-9])?`, at most 63 characters (Service names).
-pub fn dns1035_label(value: &str) -> Result<(), String> {
-    dns1123_label(value)?;
-    if !value.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return Err("must be a DNS-1035 label: it must start with a lower case letter".into());
-    }
-    Ok(())
-}
-
-/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`: the name part of a label key, and a label value.
-fn is_label_name(value: &str) -> bool {
-    let b = value.as_bytes();
-    !b.is_empty()
-        && b[0].is_ascii_alphanumeric()
-        && b[b.len() - 1].is_ascii_alphanumeric()
-        && b.iter()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-}
-
-/// A label key (a "qualified name"): an optional DNS-1123 subdomain prefix and `/`, then a name
-/// of at most 63 characters.
-pub fn label_key(value: &str) -> Result<(), String> {
-    let (prefix, name) = match value.split_once('/') {
-        Some((p, n)) => (Some(p), n),
-        None => (None, value),
-    };
-    if let Some(prefix) = prefix {
-        if prefix.is_empty() {
-            return Err("has an empty prefix before `/`".into());
-        }
-        if name.contains('/') {
-            return Err("may hold at most one `/`".into());
-        }
-        dns1123_subdomain(prefix).map_err(|e| format!("has a prefix `{prefix}` that {e}"))?;
-    }
-    if name.is_empty() {
-        return Err("has an empty name part".into());
-    }
-    if name.len() > 63 {
-        return Err("has a name part longer than 63 characters".into());
-    }
-    if !is_label_name(name) {
-        return Err("must be letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit (with an optional DNS subdomain prefix and `/`, e.g. `example.com/MyName`)".into());
-    }
-    Ok(())
-}
-
-/// A label value: empty, or at most 63 letters, digits, `-`, `_`, `.`, starting and ending with
-/// a letter or digit.
-pub fn label_value(value: &str) -> Result<(), String> {
-    if value.len() > 63 {
-        return Err("is longer than 63 characters".into());
-    }
-    if !value.is_empty() && !is_label_name(value) {
-        return Err("must be empty or letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit".into());
-    }
-    Ok(())
-}
-
-/// A key of a Secret or ConfigMap (`[-._a-zA-Z0-9]+`, at most 253 characters, not `.` or
-/// `..`): it is also a file name in the mounted volume.
-pub fn data_key(value: &str) -> Result<(), String> {
-    if value.is_empty() {
-        return Err("is empty".into());
-    }
-    if value.len() > 253 {
-        return Err("is longer than 253 characters".into());
-    }
-    if value == "." || value == ".." {
-        return Err("may not be `.` or `..`".into());
-    }
-    if !value
-        .bytes()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-    {
-        return Err("may hold only letters, digits, `.`, `_` and `-`".into());
-    }
-    Ok(())
-}
-
-/// The API server's limit on the data of one ConfigMap or Secret (`MaxSecretSize`, also used
-/// for ConfigMaps), counted over the values.
-pub const MAX_DATA_BYTES: usize = 1024 * 1024;
-
-/// A Kubernetes quantity (`500m`, `1Gi`, `1e3`, `0.5`), kept exactly: the value is
-/// `sign * digits * 10^decimal_exponent * 2^binary_exponent`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Quantity {
-    negative: bool,
-    /// The significant digits, without leading zeros ("" for zero).
-    digits: String,
-    decimal_exponent: i64,
-    binary_exponent: u32,
-}
-
-impl Quantity {
-    /// Parses `<sign>?<number><suffix>` as `resource.ParseQuantity` does: the number is
-    /// `digits`, `digits.`, `digits.digits` or `.digits`; the suffix is a binary SI one (`Ki` to
-    /// `Ei`), a decimal SI one (`n`, `u`, `m`, none, `k`, `M`, `G`, `T`, `P`, `E`), or `e`/`E`
-    /// and a signed integer exponent. Nothing else, no spaces.
-    pub fn parse(text: &str) -> Result<Quantity, String> {
-        if text.is_empty() {
-            return Err("is empty".into());
-        }
-        let (negative, rest) = match text.as_bytes()[0] {
-            b'-' => (true, &text[1..]),
-            b'+' => (false, &text[1..]),
-            _ => (false, text),
-        };
-        let int_len = rest.bytes().take_while(u8::is_ascii_digit).count();
-        let (int_part, after_int) = rest.split_at(int_len);
-        let (frac_part, suffix) = match after_int.strip_prefix('.') {
-            Some(after_dot) => {
-                let n = after_dot.bytes().take_while(u8::is_ascii_digit).count();
-                after_dot.split_at(n)
-            }
-            None => ("", after_int),
-        };
-        let (decimal, binary) = match suffix {
-            "Ki" => (0, 10),
-            "Mi" => (0, 20),
-            "Gi" => (0, 30),
-            "Ti" => (0, 40),
-            "Pi" => (0, 50),
-            "Ei" => (0, 60),
-            "n" => (-9, 0),
-            "u" => (-6, 0),
-            "m" => (-3, 0),
-            "" => (0, 0),
-            "k" => (3, 0),
-            "M" => (6, 0),
-            "G" => (9, 0),
-            "T" => (12, 0),
-            "P" => (15, 0),
-            "E" => (18, 0),
-            s if s.starts_with(['e', 'E']) => {
-                let exp = &s[1..];
-                let digits = exp.strip_prefix(['+', '-']).unwrap_or(exp);
-                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(format!("has the unknown suffix `{s}`"));
-                }
-                let e: i64 = exp
-                    .parse::<i32>()
-                    .map_err(|_| format!("has the exponent `{s}`, which is out of range"))?
-                    .into();
-                (e, 0)
-            }
-            _ if int_part.is_empty() && frac_part.is_empty() => {
-                return Err("does not start with a number".into())
-            }
-            s => return Err(format!("has the unknown suffix `{s}`")),
-        };
-        // Without digits ParseQuantity reads the number as 0 on its int64 fast path (`m`,
-        // `Gi`, `-` are accepted as zero); where that path is not taken (a scale below nano,
-        // a binary suffix above Ti) it parses the empty text as a decimal and fails.
-        if int_part.is_empty() && frac_part.is_empty() && !(binary <= 40 && decimal >= -9) {
-            return Err("does not start with a number".into());
-        }
-        let all = format!("{int_part}{frac_part}");
-        let trimmed = all.trim_start_matches('0');
-        let trailing = trimmed.len() - trimmed.trim_end_matches('0').len();
-        let digits = trimmed.trim_end_matches('0').to_string();
-        Ok(Quantity {
-            negative: negative && !digits.is_empty(),
-            decimal_exponent: decimal - frac_part.len() as i64 + trailing as i64,
-            binary_exponent: if digits.is_empty() { 0 } else { binary },
-            digits,
-        })
-    }
-
-    pub fn is_negative(&self) -> bool {
-        self.negative
-    }
-
-    /// Whether the value is a whole number.
-    pub fn is_integer(&self) -> bool {
-        self.digits.is_empty() || self.decimal_exponent >= 0
-    }
-
-    /// The magnitude as `mantissa * 10^exp`, exactly, when it fits in 128 bits.
-    fn exact(&self) -> Option<(u128, i64)> {
-        let mut m: u128 = self
-            .digits
-            .parse()
-            .ok()
-            .or(self.digits.is_empty().then_some(0))?;
-        m = m.checked_mul(1u128.checked_shl(self.binary_exponent)?)?;
-        Some((m, self.decimal_exponent))
-    }
-
-    fn approximate(&self) -> f64 {
-        let m: f64 = self.digits.parse().unwrap_or(0.0);
-        m * 10f64.powi(self.decimal_exponent.clamp(-400, 400) as i32)
-            * 2f64.powi(self.binary_exponent as i32)
-    }
-
-    /// Compares two non-negative quantities exactly (approximately only beyond 128 bits, far
-    /// past any real resource amount).
-    pub fn cmp_magnitude(&self, other: &Quantity) -> Ordering {
-        if let (Some((a, ea)), Some((b, eb))) = (self.exact(), other.exact()) {
-            let scale = |m: u128, by: i64| {
-                u32::try_from(by)
-                    .ok()
-                    .and_then(|by| 10u128.checked_pow(by))
-                    .and_then(|f| m.checked_mul(f))
-            };
-            let low = ea.min(eb);
-            if let (Some(a), Some(b)) = (scale(a, ea - low), scale(b, eb - low)) {
-                return a.cmp(&b);
-            }
-        }
-        self.approximate()
-            .partial_cmp(&other.approximate())
-            .unwrap_or(Ordering::Equal)
     }
 }
 
@@ -551,14 +295,24 @@ fn check_node_requirement(r: &Value, at: &str, field_selector: bool, out: &mut V
         ));
     }
     if matches!(operator, "In" | "NotIn") && !field_selector {
-        for (j, v) in values.iter().enumerate() {
-            if let Err(why) = label_value(v) {
-                out.push(Violation::new(
-                    format!("{at}.values[{j}]"),
-                    format!("label value `{}` {why}", v.escape_default()),
-                    "use a label value as the nodes carry it",
-                ));
-            }
+        check_requirement_values(values.iter().copied(), at, "nodes", out);
+    }
+}
+
+/// A requirement's `values` are label values of the objects it selects (`nodes`, `pods`).
+fn check_requirement_values<'a>(
+    values: impl Iterator<Item = &'a str>,
+    at: &str,
+    selected: &str,
+    out: &mut Vec<Violation>,
+) {
+    for (j, v) in values.enumerate() {
+        if let Err(why) = label_value(v) {
+            out.push(Violation::new(
+                format!("{at}.values[{j}]"),
+                format!("label value `{}` {why}", v.escape_default()),
+                format!("use a label value as the {selected} carry it"),
+            ));
         }
     }
 }
@@ -619,22 +373,17 @@ fn check_label_selector(sel: &Value, at: &str, out: &mut Vec<Violation>) {
                 "use `In` or `NotIn` with values, `Exists` or `DoesNotExist` without",
             ));
         }
-        for (j, v) in r
+        let values = r
             .get("values")
             .and_then(Value::as_array)
             .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            let v = v.as_str().unwrap_or_default();
-            if let Err(why) = label_value(v) {
-                out.push(Violation::new(
-                    format!("{at}.values[{j}]"),
-                    format!("label value `{}` {why}", v.escape_default()),
-                    "use a label value as the pods carry it",
-                ));
-            }
-        }
+            .flatten();
+        check_requirement_values(
+            values.map(|v| v.as_str().unwrap_or_default()),
+            &at,
+            "pods",
+            out,
+        );
     }
 }
 
@@ -719,244 +468,6 @@ pub fn check_affinity(value: &Value) -> Vec<Violation> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    // Examples from k8s.io/apimachinery/pkg/util/validation/validation_test.go.
-    #[test]
-    fn label_keys_follow_the_qualified_name_rule() {
-        for ok in [
-            "simple",
-            "now-with-dashes",
-            "1-starts-with-num",
-            "1234",
-            "simple/simple",
-            "now-with-dashes/simple",
-            "now-with-dashes/now-with-dashes",
-            "now.with.dots/simple",
-            "now-with.dashes-and.dots/simple",
-            "1-num.2-num/3-num",
-            "1234/5678",
-            "1.2.3.4/5678",
-            "Uppercase_Is_OK_123",
-            "example.com/Uppercase_Is_OK_123",
-            "requests.storage-foo",
-        ] {
-            assert_eq!(label_key(ok), Ok(()), "{ok}");
-        }
-        let long_name = "a".repeat(64);
-        let long_prefix = format!("{}/b", "a".repeat(254));
-        for bad in [
-            "nospecialchars%^=@",
-            "cantendwithadash-",
-            "-cantstartwithadash-",
-            "only/one/slash",
-            "Example.com/abc",
-            "example_com/abc",
-            "example.com/",
-            "/simple",
-            long_name.as_str(),
-            long_prefix.as_str(),
-            "",
-        ] {
-            assert!(label_key(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn label_values_follow_the_rule() {
-        for ok in [
-            "simple",
-            "now-with-dashes",
-            "1-starts-with-num",
-            "end-with-num-1",
-            "1234",
-            &"a".repeat(63),
-            "",
-        ] {
-            assert_eq!(label_value(ok), Ok(()), "{ok}");
-        }
-        for bad in [
-            &"a".repeat(64),
-            "-starts-with-dash",
-            "ends-with-dash-",
-            ".starts.with.dot",
-            "ends.with.dot.",
-            "nospecialchars%^=@",
-            "Tama-nui-te-rā.is.Māori.sun",
-            "\\backslashes\\are\\bad",
-            "-starts-with-dash",
-            "has space",
-            "3.6.0\n",
-        ] {
-            assert!(label_value(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn dns_names() {
-        for ok in [
-            "a",
-            "ab",
-            "abc",
-            "a1",
-            "a-1",
-            "a--1--2--b",
-            "0",
-            "01",
-            "012",
-            "1a",
-            "1-a",
-        ] {
-            assert_eq!(dns1123_label(ok), Ok(()), "{ok}");
-        }
-        for bad in [
-            "",
-            "A",
-            "ABC",
-            "aBc",
-            "A1",
-            "A-1",
-            "1-A",
-            "-",
-            "a-",
-            "-a",
-            "1-",
-            "-1",
-            "_",
-            "a_",
-            "a.b",
-            &"a".repeat(64),
-        ] {
-            assert!(dns1123_label(bad).is_err(), "{bad}");
-        }
-        for ok in [
-            "a.a",
-            "1.a",
-            "a.1",
-            "0.0",
-            "a-1.0-b",
-            "a.b.c.d.e",
-            &"a".repeat(253),
-        ] {
-            assert_eq!(dns1123_subdomain(ok), Ok(()), "{ok}");
-        }
-        for bad in [
-            "",
-            "A",
-            "a.",
-            ".a",
-            "a..b",
-            "a_b",
-            "a@b",
-            "../../etc",
-            &"a".repeat(254),
-        ] {
-            assert!(dns1123_subdomain(bad).is_err(), "{bad}");
-        }
-        for ok in ["a", "ab", "a-1", "a--1--2--b"] {
-            assert_eq!(dns1035_label(ok), Ok(()), "{ok}");
-        }
-        for bad in ["0", "01", "1a", "1-a", "", "A", "a-"] {
-            assert!(dns1035_label(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn data_keys_are_file_names_in_the_volume() {
-        for ok in [
-            "a",
-            "truststore.jks",
-            "key_1-2.pem",
-            ".dotfile",
-            &"a".repeat(253),
-        ] {
-            assert_eq!(data_key(ok), Ok(()), "{ok}");
-        }
-        for bad in [
-            "",
-            ".",
-            "..",
-            "../../etc/passwd",
-            "a/b",
-            "a b",
-            &"a".repeat(254),
-        ] {
-            assert!(data_key(bad).is_err(), "{bad}");
-        }
-    }
-
-    // Examples from k8s.io/apimachinery/pkg/api/resource/quantity_test.go.
-    #[test]
-    fn quantities_parse_as_the_api_server_parses_them() {
-        for ok in [
-            "0", "1", "500m", "1Gi", "1e3", "1E3", "1e-3", "0.5", ".5", "5.", "+1", "-1", "1.5Gi",
-            "100n", "100u", "1k", "1M", "1G", "1T", "1P", "1E", "1Ki", "1Mi", "1Ti", "1Pi", "1Ei",
-            "0001", "1.0", "12e+6", "0.1m", "1e400", "1e-400",
-            // No digits: zero, as kube-apiserver 1.34 reads them (checked with a dry run).
-            "m", ".", "-", "+", "Gi", "Ki", "Ti", "e3", "e-9", "n", "-m",
-        ] {
-            assert!(Quantity::parse(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "lots",
-            "1.5.5",
-            "1K",
-            "1Kb",
-            "1ki",
-            "1e",
-            "1ee3",
-            "1e1.5",
-            " 1",
-            "1 ",
-            "1 Gi",
-            "1Gi ",
-            "1,5",
-            "0x10",
-            "1.G.",
-            "1%",
-            "Pi",
-            "Ei",
-            "e-10",
-            "1Mi1",
-            "1e+",
-            "1eM",
-            "1e2147483648",
-        ] {
-            assert!(Quantity::parse(bad).is_err(), "{bad}");
-        }
-        assert_eq!(
-            Quantity::parse("lots"),
-            Err("does not start with a number".to_string())
-        );
-        assert_eq!(
-            Quantity::parse("1.5.5"),
-            Err("has the unknown suffix `.5`".to_string())
-        );
-        assert!(Quantity::parse("-1Gi").unwrap().is_negative());
-        assert!(!Quantity::parse("-0").unwrap().is_negative());
-        assert!(!Quantity::parse("-m").unwrap().is_negative());
-        let zero = Quantity::parse("0").unwrap();
-        assert_eq!(
-            Quantity::parse("Gi").unwrap().cmp_magnitude(&zero),
-            Ordering::Equal
-        );
-    }
-
-    #[test]
-    fn quantities_compare_exactly() {
-        let q = |s| Quantity::parse(s).unwrap();
-        assert_eq!(q("1Gi").cmp_magnitude(&q("1073741824")), Ordering::Equal);
-        assert_eq!(q("1G").cmp_magnitude(&q("1Gi")), Ordering::Less);
-        assert_eq!(q("500m").cmp_magnitude(&q("0.5")), Ordering::Equal);
-        assert_eq!(q("1e3").cmp_magnitude(&q("1k")), Ordering::Equal);
-        assert_eq!(q("2").cmp_magnitude(&q("1999m")), Ordering::Greater);
-        assert_eq!(
-            q("1000000000000000001").cmp_magnitude(&q("1E18")),
-            Ordering::Greater
-        );
-        assert_eq!(q("0").cmp_magnitude(&q("0m")), Ordering::Equal);
-        assert_eq!(q("1e400").cmp_magnitude(&q("1")), Ordering::Greater);
-    }
 
     #[test]
     fn resources_are_checked_like_the_api_server() {
@@ -1068,5 +579,28 @@ mod tests {
             .map(|v| v.at)
             .collect();
         assert_eq!(at, ["bad/key/x", "k"]);
+    }
+
+    #[test]
+    fn requirement_values_name_the_objects_they_select_in_their_help() {
+        let bad = json!({
+            "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [
+                {"matchExpressions": [{"key": "a", "operator": "In", "values": ["ok", "-x"]}]}]}},
+            "podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "k",
+                "labelSelector": {"matchExpressions": [{"key": "a", "operator": "In", "values": ["y-"]}]}}]}
+        });
+        let found: Vec<(String, String, String)> = check_affinity(&bad)
+            .into_iter()
+            .map(|v| (v.at, v.message, v.help))
+            .collect();
+        let nodes = "nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values[1]";
+        let pods = "podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchExpressions[0].values[0]";
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, nodes);
+        assert!(found[0].1.starts_with("label value `-x` "), "{found:?}");
+        assert_eq!(found[0].2, "use a label value as the nodes carry it");
+        assert_eq!(found[1].0, pods);
+        assert!(found[1].1.starts_with("label value `y-` "), "{found:?}");
+        assert_eq!(found[1].2, "use a label value as the pods carry it");
     }
 }
