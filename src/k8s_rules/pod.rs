@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 use serde_json::Value;
 
 use super::names::{label_key, label_value};
-use super::quantity::Quantity;
+use super::quantity::{Quantity, Whole};
 
 /// What the API server refuses in a value: where below the value (`limits.cpu`, `[0].key`;
 /// empty for the value itself), what is wrong and how to fix it.
@@ -44,8 +44,48 @@ fn overcommit_allowed(name: &str) -> bool {
     native && !name.starts_with("hugepages-")
 }
 
+/// Whether the API server's `MilliValue` of `q` overflows 64 bits: it then sees a fraction of
+/// a byte in any amount.
+fn beyond_milli_range(q: &Quantity) -> bool {
+    match q.whole() {
+        Whole::Value(v) => v > (i64::MAX / 1000) as u128,
+        Whole::TooLarge => true,
+        Whole::Fraction => false,
+    }
+}
+
+/// Resources counted in bytes, which the API server wants whole.
+fn is_bytes(name: &str) -> bool {
+    matches!(name, "memory" | "ephemeral-storage") || name.starts_with("hugepages-")
+}
+
+/// A `hugepages-<size>` amount must be a whole number of pages of a valid size (the API
+/// server's `IsHugePageResourceValueDivisible`): what is wrong, and the help.
+fn hugepages_problem(name: &str, amount: &Quantity, text: &str) -> Option<(String, String)> {
+    let size = name.strip_prefix("hugepages-")?;
+    let page = match Quantity::parse(size).map(|q| (q.is_negative(), q.whole())) {
+        Ok((false, Whole::Value(page))) if page > 0 => page,
+        _ => {
+            return Some((
+                format!("resource name `{name}` does not name a page size"),
+                "name the node's page size, e.g. `hugepages-2Mi` or `hugepages-1Gi`".to_string(),
+            ))
+        }
+    };
+    match amount.whole() {
+        Whole::Value(bytes) if bytes % page != 0 => Some((
+            format!("`{text}` is not a whole number of `{size}` pages"),
+            format!(
+                "give `{name}` a multiple of its page size {size}, with the same request and limit"
+            ),
+        )),
+        _ => None,
+    }
+}
+
 /// `ValidateResourceRequirements` for a container: resource names, quantities that parse and
-/// are not negative (whole numbers for extended resources), requests not above limits.
+/// are not negative (whole numbers for extended resources, whole bytes for memory and storage,
+/// whole pages for hugepages), hugepages only beside cpu or memory, requests not above limits.
 pub fn check_resources(value: &Value) -> Vec<Violation> {
     let mut out = Vec::new();
     let mut parsed: [Vec<(String, Quantity)>; 2] = [Vec::new(), Vec::new()];
@@ -97,9 +137,39 @@ pub fn check_resources(value: &Value) -> Vec<Violation> {
                         format!("`{text}` is not a whole number"),
                         "an extended resource is counted in whole units",
                     )),
-                Ok(q) => parsed[slot].push((name.clone(), q)),
+                Ok(q) if is_bytes(name) && beyond_milli_range(&q) => out.push(Violation::new(
+                    &at,
+                    format!("`{text}` is more bytes than the API server can count"),
+                    "give an amount below 8Pi (the API server counts bytes in thousandths within 64 bits)",
+                )),
+                Ok(q) if is_bytes(name) && !q.is_integer() => out.push(Violation::new(
+                    &at,
+                    format!("`{text}` is not a whole number of bytes"),
+                    "give whole bytes, e.g. `512Mi` or `2Gi` (the API server calls a fractional byte value invalid)",
+                )),
+                Ok(q) => {
+                    if let Some(problem) = hugepages_problem(name, &q, text) {
+                        out.push(Violation::new(&at, problem.0, problem.1));
+                        continue;
+                    }
+                    parsed[slot].push((name.clone(), q))
+                }
             }
         }
+    }
+    let names = || {
+        ["limits", "requests"]
+            .into_iter()
+            .filter_map(|g| value.get(g).and_then(Value::as_object))
+            .flat_map(|m| m.keys().map(String::as_str))
+    };
+    if names().any(|n| n.starts_with("hugepages-")) && !names().any(|n| n == "cpu" || n == "memory")
+    {
+        out.push(Violation::new(
+            "limits",
+            "hugepages are requested without cpu or memory",
+            "also request `memory` (or `cpu`): the API server refuses hugepages alone",
+        ));
     }
     let [limits, requests] = &parsed;
     for (name, request) in requests {
@@ -507,6 +577,40 @@ mod tests {
         assert_eq!(
             at(json!({"limits": {"example.com/gpu": "500m"}})),
             ["limits.example.com/gpu"]
+        );
+    }
+
+    /// Found by the control-plane property test: the API server refuses hugepages that are not
+    /// whole pages or come without cpu or memory, and warns about fractional bytes.
+    #[test]
+    fn bytes_are_whole_and_hugepages_whole_pages_beside_memory() {
+        let at =
+            |v: Value| -> Vec<String> { check_resources(&v).into_iter().map(|v| v.at).collect() };
+        let ok = json!({"requests": {"memory": "0.5Gi", "ephemeral-storage": "1.5Ki"}, "limits": {"memory": "0.5Gi"}});
+        assert_eq!(check_resources(&ok), vec![]);
+        let ok = json!({"requests": {"memory": "1Gi", "hugepages-2Mi": "4Mi"}, "limits": {"memory": "1Gi", "hugepages-2Mi": "4Mi"}});
+        assert_eq!(check_resources(&ok), vec![]);
+        assert_eq!(
+            at(json!({"requests": {"memory": "1m"}})),
+            ["requests.memory"]
+        );
+        assert_eq!(
+            at(json!({"limits": {"ephemeral-storage": "5.969"}})),
+            ["limits.ephemeral-storage"]
+        );
+        assert_eq!(
+            at(
+                json!({"requests": {"cpu": "1", "hugepages-2Mi": "1Mi"}, "limits": {"hugepages-2Mi": "1Mi"}})
+            ),
+            ["limits.hugepages-2Mi", "requests.hugepages-2Mi"]
+        );
+        assert_eq!(
+            at(json!({"requests": {"hugepages-2Mi": "2Mi"}, "limits": {"hugepages-2Mi": "2Mi"}})),
+            ["limits"]
+        );
+        assert_eq!(
+            at(json!({"requests": {"memory": "1Gi", "hugepages-x": "2Mi"}})),
+            ["requests.hugepages-x"]
         );
     }
 

@@ -2,6 +2,15 @@
 
 use std::cmp::Ordering;
 
+/// A quantity's value as a whole number, when it is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Whole {
+    Value(u128),
+    Fraction,
+    /// Whole, but beyond 128 bits: no check here needs such values.
+    TooLarge,
+}
+
 /// A Kubernetes quantity (`500m`, `1Gi`, `1e3`, `0.5`), kept exactly: the value is
 /// `sign * digits * 10^decimal_exponent * 2^binary_exponent`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,9 +101,35 @@ impl Quantity {
         self.negative
     }
 
-    /// Whether the value is a whole number.
+    /// Whether the value is a whole number (`0.5Ki` is: 512).
     pub fn is_integer(&self) -> bool {
-        self.digits.is_empty() || self.decimal_exponent >= 0
+        !matches!(self.whole(), Whole::Fraction)
+    }
+
+    /// The value as a whole number, when it is one.
+    pub fn whole(&self) -> Whole {
+        let Some(mantissa) = self
+            .digits
+            .parse::<u128>()
+            .ok()
+            .or(self.digits.is_empty().then_some(0))
+            .and_then(|m| m.checked_mul(1u128.checked_shl(self.binary_exponent)?))
+        else {
+            return Whole::TooLarge;
+        };
+        if mantissa == 0 {
+            return Whole::Value(0);
+        }
+        let scale =
+            10u128.checked_pow(self.decimal_exponent.unsigned_abs().min(u32::MAX as u64) as u32);
+        match (self.decimal_exponent >= 0, scale) {
+            (true, Some(s)) => mantissa
+                .checked_mul(s)
+                .map_or(Whole::TooLarge, Whole::Value),
+            (true, None) => Whole::TooLarge,
+            (false, Some(s)) if mantissa % s == 0 => Whole::Value(mantissa / s),
+            (false, _) => Whole::Fraction,
+        }
     }
 
     /// The magnitude as `mantissa * 10^exp`, exactly, when it fits in 128 bits.
@@ -195,6 +230,19 @@ mod tests {
             Quantity::parse("Gi").unwrap().cmp_magnitude(&zero),
             Ordering::Equal
         );
+    }
+
+    #[test]
+    fn whole_numbers_count_binary_suffixes() {
+        let whole = |s: &str| Quantity::parse(s).unwrap().whole();
+        assert_eq!(whole("0.5Ki"), Whole::Value(512));
+        assert_eq!(whole("2Mi"), Whole::Value(2 << 20));
+        assert_eq!(whole("1e3"), Whole::Value(1000));
+        assert_eq!(whole("1500m"), Whole::Fraction);
+        assert_eq!(whole("2000m"), Whole::Value(2));
+        assert_eq!(whole("0.1Ki"), Whole::Fraction);
+        assert_eq!(whole("m"), Whole::Value(0));
+        assert_eq!(whole("1e100"), Whole::TooLarge);
     }
 
     #[test]
