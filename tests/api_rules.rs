@@ -5,22 +5,6 @@ mod common;
 
 use common::*;
 
-const BASE: &str = "\
-kafkaClusters:
-  - namespace: kafka
-    name: kafka
-    alias: target-cluster
-    internalListenerName: internal
-nonSDMKafkaClusters:
-  - bootstrapServerAddress: source.example.com:9092
-    alias: source-cluster
-mirrorMaker2Spec:
-  minReplicas: 1
-  maxReplicas: 1
-mirrorMaker2Properties: |-
-  source-cluster->target-cluster.enabled=true
-";
-
 /// BASE with `spec` (lines starting at column 3) added to mirrorMaker2Spec, from line 12.
 fn with_spec(spec: &str) -> String {
     BASE.replace("  maxReplicas: 1\n", &format!("  maxReplicas: 1\n{spec}"))

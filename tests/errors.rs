@@ -5,22 +5,6 @@ mod common;
 
 use common::*;
 
-const BASE: &str = "\
-kafkaClusters:
-  - namespace: kafka
-    name: kafka
-    alias: target-cluster
-    internalListenerName: internal
-nonSDMKafkaClusters:
-  - bootstrapServerAddress: source.example.com:9092
-    alias: source-cluster
-mirrorMaker2Spec:
-  minReplicas: 1
-  maxReplicas: 1
-mirrorMaker2Properties: |-
-  source-cluster->target-cluster.enabled=true
-";
-
 /// BASE with one more properties line (line 14 of the file, key at column 3).
 fn with_property(line: &str) -> String {
     format!("{BASE}  {line}\n")

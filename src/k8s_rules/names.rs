@@ -106,15 +106,15 @@ pub fn data_key(value: &str) -> Result<(), String> {
     if value == "." || value == ".." {
         return Err("may not be `.` or `..`".into());
     }
-    // `hasChDirPrefix` of the API server: a volume item path may not climb out of its mount.
-    if value.starts_with("..") {
-        return Err("may not start with `..`".into());
-    }
     if !value
         .bytes()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
     {
         return Err("may hold only letters, digits, `.`, `_` and `-`".into());
+    }
+    // `hasChDirPrefix` of the API server: a volume item path may not climb out of its mount.
+    if value.starts_with("..") {
+        return Err("may not start with `..`".into());
     }
     Ok(())
 }

@@ -225,3 +225,21 @@ pub fn parse_location(location: &str) -> Option<(&str, usize, usize)> {
     let line = parts.next()?.parse().ok()?;
     Some((parts.next()?, line, column))
 }
+
+/// One SDM target and one source outside SDM with one flow, the properties block last, so a
+/// test adds lines to it (its last line is line 14) or to mirrorMaker2Spec (after line 12).
+pub const BASE: &str = "\
+kafkaClusters:
+  - namespace: kafka
+    name: kafka
+    alias: target-cluster
+    internalListenerName: internal
+nonSDMKafkaClusters:
+  - bootstrapServerAddress: source.example.com:9092
+    alias: source-cluster
+mirrorMaker2Spec:
+  minReplicas: 1
+  maxReplicas: 1
+mirrorMaker2Properties: |-
+  source-cluster->target-cluster.enabled=true
+";
