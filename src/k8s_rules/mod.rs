@@ -12,10 +12,12 @@
 mod names;
 mod pod;
 mod quantity;
+mod resources;
 
 pub use names::{
     data_key, dns1035_label, dns1123_label, dns1123_subdomain, label_key, label_value,
     MAX_DATA_BYTES,
 };
-pub use pod::{check_affinity, check_labels, check_resources, check_tolerations, Violation};
+pub use pod::{check_affinity, check_labels, check_tolerations, Violation};
 pub use quantity::Quantity;
+pub use resources::check_resources;
