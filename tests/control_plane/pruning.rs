@@ -10,9 +10,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::cluster::ControlPlane;
-use crate::common::{self, path_str, render_ok};
+use crate::common::path_str;
 use crate::kube::{eventually, get, list, namespace};
-use crate::tests::replicasets_of;
+use crate::tests::{replicasets_of, ExampleOutputDir};
 
 pub const APPLYSET: &str = "configmaps/mirrormaker2-applyset";
 
@@ -59,26 +59,9 @@ pub fn gitops_applyset_prune_removes_the_old_immutable_configmap(
     cp: &ControlPlane,
 ) -> Result<(), String> {
     let ns = namespace(cp, "gitops-prune", true)?;
-    let work = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let descriptor = work.path().join("descriptor.yaml");
-    let out_dir = work.path().join("deploy");
-    let original =
-        std::fs::read_to_string(common::example("descriptor.yaml")).map_err(|e| e.to_string())?;
-    let render_dir = |text: &str| -> Result<(), String> {
-        std::fs::write(&descriptor, text).map_err(|e| e.to_string())?;
-        render_ok(&[
-            "render",
-            "-f",
-            path_str(&descriptor),
-            "--kafka-cluster",
-            path_str(&common::example("kafkacluster.yaml")),
-            "-n",
-            &ns,
-            "--output-dir",
-            path_str(&out_dir),
-        ]);
-        Ok(())
-    };
+    let example = ExampleOutputDir::new(&ns)?;
+    let (original, out_dir) = (example.original.clone(), example.out_dir.clone());
+    let render_dir = |text: &str| example.render(text);
 
     render_dir(&original)?;
     apply_pruning(cp, &ns, path_str(&out_dir))?;

@@ -435,26 +435,9 @@ fn gitops_a_config_change_rolls_a_new_replicaset_and_an_unchanged_reapply_change
     cp: &ControlPlane,
 ) -> Result<(), String> {
     let ns = namespace(cp, "gitops", true)?;
-    let work = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let descriptor = work.path().join("descriptor.yaml");
-    let out_dir = work.path().join("deploy");
-    let original =
-        std::fs::read_to_string(common::example("descriptor.yaml")).map_err(|e| e.to_string())?;
-    let render_dir = |text: &str| -> Result<(), String> {
-        std::fs::write(&descriptor, text).map_err(|e| e.to_string())?;
-        render_ok(&[
-            "render",
-            "-f",
-            path_str(&descriptor),
-            "--kafka-cluster",
-            path_str(&common::example("kafkacluster.yaml")),
-            "-n",
-            &ns,
-            "--output-dir",
-            path_str(&out_dir),
-        ]);
-        Ok(())
-    };
+    let example = ExampleOutputDir::new(&ns)?;
+    let (original, out_dir) = (example.original.clone(), example.out_dir.clone());
+    let render_dir = |text: &str| example.render(text);
     let apply = || {
         kubectl_ok(
             cp,
@@ -589,4 +572,45 @@ fn several_replicas_hpa_pdb_and_headless_service_target_the_deployment(
         },
     )?;
     Ok(())
+}
+
+/// The bundled example rendered with `--output-dir` into a scratch directory, for the GitOps
+/// tests: `render` writes a changed descriptor and renders it again into the same directory.
+pub struct ExampleOutputDir {
+    work: tempfile::TempDir,
+    namespace: String,
+    pub original: String,
+    pub out_dir: std::path::PathBuf,
+}
+
+impl ExampleOutputDir {
+    pub fn new(namespace: &str) -> Result<ExampleOutputDir, String> {
+        let work = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let out_dir = work.path().join("deploy");
+        let original = std::fs::read_to_string(common::example("descriptor.yaml"))
+            .map_err(|e| e.to_string())?;
+        Ok(ExampleOutputDir {
+            work,
+            namespace: namespace.to_string(),
+            original,
+            out_dir,
+        })
+    }
+
+    pub fn render(&self, text: &str) -> Result<(), String> {
+        let descriptor = self.work.path().join("descriptor.yaml");
+        std::fs::write(&descriptor, text).map_err(|e| e.to_string())?;
+        render_ok(&[
+            "render",
+            "-f",
+            path_str(&descriptor),
+            "--kafka-cluster",
+            path_str(&common::example("kafkacluster.yaml")),
+            "-n",
+            &self.namespace,
+            "--output-dir",
+            path_str(&self.out_dir),
+        ]);
+        Ok(())
+    }
 }
