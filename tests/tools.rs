@@ -173,11 +173,10 @@ print("\n".join(errors))
 sys.exit(1 if errors else 0)
 "#;
 
-/// The Prometheus Operator CRDs, as the lead keeps them beside the repository.
+/// The Prometheus Operator CRDs, the upstream files copied into tests/crds (so a clone alone
+/// runs the suite).
 fn monitoring_crd(plural: &str) -> PathBuf {
-    let path = repo().join(format!(
-        "../shared/schemas/crds/monitoring.coreos.com_{plural}.yaml"
-    ));
+    let path = repo().join(format!("tests/crds/monitoring.coreos.com_{plural}.yaml"));
     assert!(path.exists(), "{} is missing", path.display());
     path
 }
